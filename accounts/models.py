@@ -1,0 +1,65 @@
+"""Organisations, the people in them, and the queryset every tenant-owned model builds on."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .roles import Role, role_can
+
+
+class Organisation(models.Model):
+    """A company using Handover. Every record belongs to exactly one."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=50, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's place in one organisation, with the role that decides what they may do."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organisation} as {self.get_role_display()}"
+
+    def can(self, perm: str) -> bool:
+        return role_can(self.role, perm)
+
+    @property
+    def is_vendor(self) -> bool:
+        return self.role == Role.VENDOR
+
+
+class OrganisationScopedQuerySet(models.QuerySet):
+    """Base queryset for every model that carries an `organisation`.
+
+    Views never query such a model without `for_membership`: it is where tenancy is enforced,
+    and subclasses narrow it further for roles that see less (vendor contacts).
+    """
+
+    def for_membership(self, membership: Membership):
+        return self.filter(organisation_id=membership.organisation_id)

@@ -1,0 +1,158 @@
+"""Workflows that change several rows at once; each runs in one transaction."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+
+from .models import (
+    PHASES,
+    Engagement,
+    EngagementStatus,
+    Gate,
+    GateDecision,
+    Outcome,
+    Phase,
+    PhaseStatus,
+)
+from .planning import default_plan
+
+
+class GateError(Exception):
+    """A decision that the engagement's state does not allow, with a reason for the user."""
+
+
+def build_plan(engagement: Engagement, poc_weeks: int, development_weeks: int):
+    """Unsaved phases and gates for a new engagement, PoC active from the start date."""
+    phases = [
+        Phase(
+            engagement=engagement,
+            number=planned.number,
+            billing_model=PHASES[planned.number][1],
+            planned_start=planned.start,
+            planned_end=planned.end,
+            status=PhaseStatus.ACTIVE if planned.number == 1 else PhaseStatus.PLANNED,
+            actual_start=engagement.start_date if planned.number == 1 else None,
+        )
+        for planned in default_plan(engagement.start_date, poc_weeks, development_weeks)
+    ]
+    gates = [Gate(engagement=engagement, number=n) for n in PHASES]
+    return phases, gates
+
+
+@transaction.atomic
+def create_engagement(
+    engagement: Engagement, kpis, *, poc_weeks: int = 8, development_weeks: int = 16
+) -> Engagement:
+    """Save a new engagement with its KPIs, its three phases and its three gates."""
+    engagement.save()
+    for kpi in kpis:
+        kpi.engagement = engagement
+        kpi.save()
+    phases, gates = build_plan(engagement, poc_weeks, development_weeks)
+    Phase.objects.bulk_create(phases)
+    Gate.objects.bulk_create(gates)
+    return engagement
+
+
+def record_decision(
+    gate: Gate,
+    *,
+    outcome: str,
+    rationale: str,
+    decided_by,
+    decided_on: date,
+    attendees: str = "",
+    new_end_date: date | None = None,
+) -> GateDecision:
+    """Record a gate decision and apply it: Go opens the next phase (or completes the
+    engagement at gate 3), No-Go stops it, Hold pauses it, Recycle extends the phase.
+
+    The engagement and gate rows are locked, so two simultaneous decisions cannot both pass
+    the checks; the partial unique index on final decisions backs this up in the database.
+    """
+    try:
+        with transaction.atomic():
+            engagement = Engagement.objects.select_for_update().get(pk=gate.engagement_id)
+            gate = Gate.objects.select_for_update().get(pk=gate.pk)
+            phases = {p.number: p for p in engagement.phases.select_for_update()}
+            phase = phases[gate.number]
+            _check_decidable(engagement, gate, phase, outcome, decided_on, new_end_date)
+            decision = GateDecision.objects.create(
+                gate=gate,
+                outcome=outcome,
+                rationale=rationale,
+                decided_by=decided_by,
+                decided_on=decided_on,
+                attendees=attendees,
+                new_end_date=new_end_date if outcome == Outcome.RECYCLE else None,
+            )
+            apply_decision(engagement, phases, decision)
+            for changed in phases.values():
+                changed.save(update_fields=PHASE_FIELDS)
+            engagement.save(update_fields=["status", "updated_at"])
+            return decision
+    except IntegrityError as exc:
+        # Only reachable when another decision won the race between check and insert.
+        raise GateError(f"Gate {gate.number} was decided by someone else a moment ago.") from exc
+
+
+def _check_decidable(engagement, gate, phase, outcome, decided_on, new_end_date) -> None:
+    if engagement.status in (EngagementStatus.STOPPED, EngagementStatus.COMPLETED):
+        raise GateError(
+            f"This engagement is {engagement.get_status_display().lower()}: "
+            "no further gate decisions can be recorded."
+        )
+    final = gate.decisions.filter(outcome__in=[Outcome.GO, Outcome.NO_GO]).first()
+    if final:
+        raise GateError(
+            f"Gate {gate.number} was already decided: {final.get_outcome_display()} on "
+            f"{final.decided_on:%d %b %Y}. A recorded decision cannot be changed."
+        )
+    if phase.status != PhaseStatus.ACTIVE:
+        raise GateError(
+            f"Gate {gate.number} closes {phase.name}, which has not started yet: "
+            f"decide gate {gate.number - 1} first."
+        )
+    if phase.actual_start and decided_on < phase.actual_start:
+        raise GateError(
+            f"The decision date is before {phase.name} started ({phase.actual_start:%d %b %Y})."
+        )
+    if outcome == Outcome.RECYCLE:
+        if new_end_date is None:
+            raise GateError("Recycle needs the phase's new end date.")
+        if new_end_date <= max(decided_on, phase.planned_start):
+            raise GateError("The new end date must be after the decision date.")
+
+
+PHASE_FIELDS = ["status", "planned_start", "planned_end", "actual_start", "actual_end"]
+
+
+def apply_decision(engagement: Engagement, phases: dict[int, Phase], decision) -> None:
+    """Change the engagement and its phases in memory as the decision says; callers save.
+
+    Shared by `record_decision` and the demo seeder, so both follow one set of rules.
+    """
+    phase = phases[decision.gate.number]
+    if decision.outcome == Outcome.GO:
+        phase.status, phase.actual_end = PhaseStatus.DONE, decision.decided_on
+        following = phases.get(phase.number + 1)
+        if following:
+            following.status, following.actual_start = PhaseStatus.ACTIVE, decision.decided_on
+            engagement.status = EngagementStatus.ACTIVE
+        else:
+            engagement.status = EngagementStatus.COMPLETED
+    elif decision.outcome == Outcome.NO_GO:
+        phase.status, phase.actual_end = PhaseStatus.STOPPED, decision.decided_on
+        engagement.status = EngagementStatus.STOPPED
+    elif decision.outcome == Outcome.HOLD:
+        engagement.status = EngagementStatus.ON_HOLD
+    elif decision.outcome == Outcome.RECYCLE:
+        # Repeat the phase until the new end date; the phases after it move by as much.
+        shift = timedelta(days=(decision.new_end_date - phase.planned_end).days)
+        phase.planned_end = decision.new_end_date
+        for later in (p for n, p in phases.items() if n > phase.number):
+            later.planned_start += shift
+            later.planned_end += shift
+        engagement.status = EngagementStatus.ACTIVE

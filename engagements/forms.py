@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from django import forms
+from django.forms import inlineformset_factory
+
+from .models import Engagement, GateDecision, Kpi, Outcome
+from .planning import DEFAULT_DEVELOPMENT_WEEKS, DEFAULT_POC_WEEKS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class EngagementForm(forms.ModelForm):
+    class Meta:
+        model = Engagement
+        fields = [
+            "title",
+            "business_problem",
+            "outsourcing_reason",
+            "vendor_name",
+            "budget",
+            "currency",
+            "start_date",
+        ]
+        widgets = {
+            "business_problem": forms.Textarea(attrs={"rows": 3}),
+            "outsourcing_reason": forms.Textarea(attrs={"rows": 2}),
+            "start_date": DATE,
+        }
+        help_texts = {"budget": "Total budget for all three phases."}
+        error_messages = {
+            "title": {"required": "Give the engagement a title."},
+            "budget": {"min_value": "The budget cannot be negative."},
+        }
+
+
+class PlanForm(forms.Form):
+    """Only when creating: the phase lengths the default plan starts from."""
+
+    poc_weeks = forms.IntegerField(
+        label="Discovery & PoC (weeks)",
+        initial=DEFAULT_POC_WEEKS,
+        min_value=1,
+        max_value=52,
+        help_text="The guide expects 6–12 weeks, billed time & materials.",
+    )
+    development_weeks = forms.IntegerField(
+        label="Development & Iteration (weeks)",
+        initial=DEFAULT_DEVELOPMENT_WEEKS,
+        min_value=1,
+        max_value=156,
+        help_text="Handover is then sized to 15–20% of the total (4–8 weeks).",
+    )
+
+
+class KpiForm(forms.ModelForm):
+    class Meta:
+        model = Kpi
+        fields = ["kind", "name", "unit", "baseline", "target", "higher_is_better"]
+        error_messages = {
+            "target": {"invalid": "The target must be a number, such as 0.85 or 1200."},
+            "baseline": {"invalid": "The baseline must be a number, or left empty."},
+        }
+
+
+KpiFormSet = inlineformset_factory(
+    Engagement,
+    Kpi,
+    form=KpiForm,
+    extra=1,
+    min_num=1,
+    validate_min=True,
+    max_num=20,
+    validate_max=True,
+    can_delete=True,
+)
+
+
+class DecisionForm(forms.ModelForm):
+    class Meta:
+        model = GateDecision
+        fields = ["outcome", "decided_on", "rationale", "attendees", "new_end_date"]
+        widgets = {
+            "outcome": forms.RadioSelect,
+            "decided_on": DATE,
+            "new_end_date": DATE,
+            "rationale": forms.Textarea(attrs={"rows": 3}),
+            "attendees": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"new_end_date": "New end date (Recycle only)"}
+        error_messages = {
+            "rationale": {"required": "Say why: the rationale is part of the record."},
+            "outcome": {"required": "Choose Go, No-Go, Hold or Recycle."},
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        outcome, new_end = cleaned.get("outcome"), cleaned.get("new_end_date")
+        decided_on = cleaned.get("decided_on")
+        if outcome == Outcome.RECYCLE:
+            if not new_end:
+                self.add_error("new_end_date", "Recycle repeats the phase: give its new end date.")
+            elif decided_on and new_end <= decided_on:
+                self.add_error("new_end_date", "The new end date must be after the decision date.")
+        elif new_end:
+            self.add_error("new_end_date", "Only a Recycle decision takes a new end date.")
+        return cleaned

@@ -1,0 +1,323 @@
+"""Engagements, their three phases and go/no-go gates, KPIs, and immutable gate decisions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Prefetch, Q
+
+from accounts.models import Membership, Organisation, OrganisationScopedQuerySet
+
+
+class EngagementStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    COMPLETED = "completed", "Completed"
+    STOPPED = "stopped", "Stopped"
+
+
+class BillingModel(models.TextChoices):
+    TIME_AND_MATERIALS = "time_materials", "Time & materials"
+    DEDICATED_TEAM = "dedicated_team", "Dedicated team"
+    FIXED_PRICE = "fixed_price", "Fixed price"
+
+
+class PhaseStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    ACTIVE = "active", "Active"
+    DONE = "done", "Done"
+    STOPPED = "stopped", "Stopped"
+
+
+# The guide's three phases (§5), in order, with the billing model each should use.
+PHASES = {
+    1: ("Discovery & PoC", BillingModel.TIME_AND_MATERIALS),
+    2: ("Development & Iteration", BillingModel.DEDICATED_TEAM),
+    3: ("Transition & Handover", BillingModel.DEDICATED_TEAM),
+}
+GATE_QUESTIONS = {
+    1: "Should we continue into Development & Iteration?",
+    2: "Is the system ready for Transition & Handover?",
+    3: "Can our team retrain and debug the model without the vendor?",
+}
+
+
+class Currency(models.TextChoices):
+    USD = "USD", "US dollar"
+    EUR = "EUR", "Euro"
+    GBP = "GBP", "Pound sterling"
+
+
+class EngagementQuerySet(OrganisationScopedQuerySet):
+    def for_membership(self, membership: Membership):
+        engagements = super().for_membership(membership)
+        if membership.is_vendor:
+            # External vendor contacts see only the engagements they work on.
+            engagements = engagements.filter(vendor_contacts=membership)
+        return engagements
+
+    def with_plan(self):
+        """Phases, gates and their decisions in three extra queries, whatever the row count."""
+        return self.prefetch_related(
+            "phases",
+            Prefetch(
+                "gates",
+                queryset=Gate.objects.prefetch_related(
+                    Prefetch(
+                        "decisions",
+                        queryset=GateDecision.objects.select_related("decided_by"),
+                    )
+                ),
+            ),
+        )
+
+
+class Engagement(models.Model):
+    """One outsourced AI/ML initiative, steered through three phases and three gates."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="engagements"
+    )
+    title = models.CharField(max_length=200)
+    business_problem = models.TextField(max_length=5000)
+    outsourcing_reason = models.TextField("reason for outsourcing", max_length=5000, blank=True)
+    vendor_name = models.CharField(max_length=200, blank=True)
+    budget = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
+    start_date = models.DateField()
+    status = models.CharField(
+        max_length=20, choices=EngagementStatus.choices, default=EngagementStatus.ACTIVE
+    )
+    vendor_contacts = models.ManyToManyField(
+        Membership, blank=True, related_name="assigned_engagements"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EngagementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget__gte=0), name="engagement_budget_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EngagementStatus.values), name="engagement_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    # The helpers below read prefetched rows (see `with_plan`), so lists stay at constant queries.
+    @property
+    def phase_list(self) -> list[Phase]:
+        return sorted(self.phases.all(), key=lambda p: p.number)
+
+    @property
+    def gate_list(self) -> list[Gate]:
+        return sorted(self.gates.all(), key=lambda g: g.number)
+
+    @property
+    def current_phase(self) -> Phase | None:
+        return next((p for p in self.phase_list if p.status == PhaseStatus.ACTIVE), None)
+
+    @property
+    def next_gate(self) -> Gate | None:
+        """The gate that closes the current phase: the next decision this engagement needs."""
+        phase = self.current_phase
+        if phase is None or self.status in (EngagementStatus.STOPPED, EngagementStatus.COMPLETED):
+            return None
+        return next((g for g in self.gate_list if g.number == phase.number), None)
+
+
+class Phase(models.Model):
+    """One of the guide's three phases, with its planned and actual dates."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="phases")
+    number = models.PositiveSmallIntegerField(
+        choices=[(n, name) for n, (name, _) in PHASES.items()]
+    )
+    billing_model = models.CharField(max_length=20, choices=BillingModel.choices)
+    planned_start = models.DateField()
+    planned_end = models.DateField()
+    actual_start = models.DateField(null=True, blank=True)
+    actual_end = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=PhaseStatus.choices, default=PhaseStatus.PLANNED
+    )
+
+    class Meta:
+        ordering = ["engagement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "number"], name="one_phase_per_number"),
+            models.CheckConstraint(condition=Q(number__in=[1, 2, 3]), name="phase_number_1_to_3"),
+            models.CheckConstraint(
+                condition=Q(planned_end__gt=models.F("planned_start")),
+                name="phase_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return PHASES[self.number][0]
+
+    @property
+    def planned_weeks(self) -> float:
+        return (self.planned_end - self.planned_start).days / 7
+
+
+class GateQuerySet(models.QuerySet):
+    def for_membership(self, membership: Membership):
+        return self.filter(engagement__in=Engagement.objects.for_membership(membership))
+
+
+class Gate(models.Model):
+    """The go/no-go decision point after a phase; gate 3 closes the engagement."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="gates")
+    number = models.PositiveSmallIntegerField()
+
+    objects = GateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["engagement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "number"], name="one_gate_per_number"),
+            models.CheckConstraint(condition=Q(number__in=[1, 2, 3]), name="gate_number_1_to_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Gate {self.number}"
+
+    @property
+    def question(self) -> str:
+        return GATE_QUESTIONS[self.number]
+
+    @property
+    def after_phase_name(self) -> str:
+        return PHASES[self.number][0]
+
+    @property
+    def decision_list(self) -> list[GateDecision]:
+        return sorted(self.decisions.all(), key=lambda d: (d.recorded_at, d.pk))
+
+    @property
+    def latest_decision(self) -> GateDecision | None:
+        decisions = self.decision_list
+        return decisions[-1] if decisions else None
+
+    @property
+    def final_decision(self) -> GateDecision | None:
+        return next((d for d in self.decision_list if d.is_final), None)
+
+
+class Outcome(models.TextChoices):
+    GO = "go", "Go"
+    NO_GO = "no_go", "No-Go"
+    HOLD = "hold", "Hold"
+    RECYCLE = "recycle", "Recycle"
+
+
+FINAL_OUTCOMES = (Outcome.GO, Outcome.NO_GO)
+
+
+class ImmutableRecordError(Exception):
+    """Raised on any attempt to change or delete a recorded gate decision."""
+
+
+class GateDecisionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRecordError("Gate decisions cannot be changed; record a new decision.")
+
+    def delete(self):
+        raise ImmutableRecordError("Gate decisions cannot be deleted.")
+
+
+class GateDecision(models.Model):
+    """A recorded Go / No-Go / Hold / Recycle. Never edited: a correction is a new record."""
+
+    gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    rationale = models.TextField(max_length=10000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_on = models.DateField()
+    attendees = models.TextField(max_length=2000, blank=True)
+    new_end_date = models.DateField(
+        null=True, blank=True, help_text="Recycle only: the phase's new end date."
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GateDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            # The database, not only the code, guarantees one Go/No-Go per gate.
+            models.UniqueConstraint(
+                fields=["gate"],
+                condition=Q(outcome__in=["go", "no_go"]),
+                name="one_final_decision_per_gate",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="recycle", new_end_date__isnull=False)
+                | (~Q(outcome="recycle") & Q(new_end_date__isnull=True)),
+                name="recycle_has_new_end_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=Outcome.values), name="decision_outcome_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} at gate {self.gate.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecordError("Gate decisions cannot be changed; record a new decision.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError("Gate decisions cannot be deleted.")
+
+    @property
+    def is_final(self) -> bool:
+        return self.outcome in FINAL_OUTCOMES
+
+
+class KpiKind(models.TextChoices):
+    BUSINESS = "business", "Business"
+    TECHNICAL = "technical", "Technical"
+
+
+class Kpi(models.Model):
+    """A business KPI (baseline → target, e.g. tickets −40%) or a technical one (F1 ≥ 0.85)."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="kpis")
+    kind = models.CharField(max_length=10, choices=KpiKind.choices, default=KpiKind.BUSINESS)
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=40, blank=True)
+    baseline = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    target = models.DecimalField(max_digits=16, decimal_places=4)
+    higher_is_better = models.BooleanField(
+        default=True, help_text="Untick for metrics that should fall, such as ticket volume."
+    )
+
+    class Meta:
+        ordering = ["engagement", "kind", "id"]
+        verbose_name = "KPI"
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,73 @@
+"""The guide's phase norms (§5) and the default plan a new engagement starts with."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+POC_WEEKS = (6, 12)
+HANDOVER_WEEKS = (4, 8)
+HANDOVER_SHARE = (0.15, 0.20)
+
+DEFAULT_POC_WEEKS = 8
+DEFAULT_DEVELOPMENT_WEEKS = 16
+
+
+@dataclass(frozen=True)
+class PlannedPhase:
+    number: int
+    start: date
+    end: date
+
+    @property
+    def weeks(self) -> float:
+        return (self.end - self.start).days / 7
+
+
+def handover_weeks_for(build_weeks: int) -> int:
+    """Handover sized to the middle of 15–20% of total time, kept within 4–8 weeks."""
+    middle = sum(HANDOVER_SHARE) / 2
+    weeks = math.ceil(middle * build_weeks / (1 - middle))
+    return min(max(weeks, HANDOVER_WEEKS[0]), HANDOVER_WEEKS[1])
+
+
+def default_plan(
+    start: date,
+    poc_weeks: int = DEFAULT_POC_WEEKS,
+    development_weeks: int = DEFAULT_DEVELOPMENT_WEEKS,
+) -> list[PlannedPhase]:
+    """Three back-to-back phases: PoC, development, and a handover of 15–20% of the total."""
+    handover = handover_weeks_for(poc_weeks + development_weeks)
+    phases, cursor = [], start
+    for number, weeks in enumerate((poc_weeks, development_weeks, handover), start=1):
+        end = cursor + timedelta(weeks=weeks)
+        phases.append(PlannedPhase(number, cursor, end))
+        cursor = end
+    return phases
+
+
+def plan_warnings(phases: list[PlannedPhase]) -> list[str]:
+    """Where a plan breaks the guide's norms (R01, R05, R06), in words a CTO can act on."""
+    by_number = {p.number: p for p in phases}
+    warnings = []
+    poc, handover = by_number.get(1), by_number.get(3)
+    if poc and not POC_WEEKS[0] <= poc.weeks <= POC_WEEKS[1]:
+        warnings.append(
+            f"Discovery & PoC is planned for {poc.weeks:g} weeks; the guide expects "
+            f"{POC_WEEKS[0]}–{POC_WEEKS[1]} weeks."
+        )
+    if handover:
+        if not HANDOVER_WEEKS[0] <= handover.weeks <= HANDOVER_WEEKS[1]:
+            warnings.append(
+                f"Transition & Handover is planned for {handover.weeks:g} weeks; the guide "
+                f"expects {HANDOVER_WEEKS[0]}–{HANDOVER_WEEKS[1]} weeks."
+            )
+        total = sum(p.weeks for p in phases)
+        share = handover.weeks / total if total else 0
+        if total and share < HANDOVER_SHARE[0]:
+            warnings.append(
+                f"Handover is {share:.0%} of total project time; budget 15–20% so your team "
+                "can take over."
+            )
+    return warnings

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import get_scoped, member_required
+from handover.htmx import render_page
+from reports.models import ReportJob
+
+from .actions import GateError, create_engagement, record_decision
+from .charts import phase_timeline
+from .forms import DecisionForm, EngagementForm, KpiFormSet, PlanForm
+from .health import engagement_health
+from .models import Engagement
+from .planning import PlannedPhase, plan_warnings
+
+PAGE_SIZE = 50
+
+
+@member_required("engagement.view")
+def portfolio(request):
+    """Every engagement the member may see, with phase, next gate, health and budget."""
+    engagements = Engagement.objects.for_membership(request.membership).with_plan()
+    page = Paginator(engagements, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [(engagement, engagement_health(engagement, today)) for engagement in page]
+    return render(request, "engagements/portfolio.html", {"page": page, "rows": rows})
+
+
+@member_required("engagement.edit")
+def engagement_create(request):
+    engagement = Engagement(organisation=request.organisation, created_by=request.user)
+    form = EngagementForm(request.POST or None, instance=engagement)
+    plan = PlanForm(request.POST or None)
+    kpis = KpiFormSet(request.POST or None, instance=engagement, prefix="kpis")
+    if request.method == "POST" and all([form.is_valid(), plan.is_valid(), kpis.is_valid()]):
+        create_engagement(form.save(commit=False), kpis.save(commit=False), **plan.cleaned_data)
+        messages.success(request, f"Engagement “{engagement.title}” created.")
+        return redirect("engagements:detail", pk=engagement.pk)
+    context = {"form": form, "plan": plan, "kpis": kpis, "creating": True}
+    return render(request, "engagements/form.html", context, status=_status(request))
+
+
+@member_required("engagement.edit")
+def engagement_edit(request, pk):
+    engagement = get_scoped(request, Engagement.objects, pk=pk)
+    form = EngagementForm(request.POST or None, instance=engagement)
+    kpis = KpiFormSet(request.POST or None, instance=engagement, prefix="kpis")
+    if request.method == "POST" and form.is_valid() and kpis.is_valid():
+        with transaction.atomic():
+            form.save()
+            kpis.save()
+        messages.success(request, "Engagement saved.")
+        return redirect("engagements:detail", pk=engagement.pk)
+    context = {"form": form, "kpis": kpis, "engagement": engagement}
+    return render(request, "engagements/form.html", context, status=_status(request))
+
+
+@member_required("engagement.view")
+def engagement_detail(request, pk):
+    engagement = _get_engagement_for_page(request, pk)
+    return render_page(request, "engagements/detail.html", _detail_context(request, engagement))
+
+
+@require_POST
+@member_required("gate.decide")
+def gate_decide(request, pk, number):
+    """Record a gate decision; htmx swaps the engagement body in place, plain posts redirect."""
+    engagement = get_scoped(request, Engagement.objects, pk=pk)
+    gate = get_object_or_404(engagement.gates, number=number)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            decision = record_decision(gate, decided_by=request.user, **form.cleaned_data)
+        except GateError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"Recorded {decision.get_outcome_display()} at gate {gate.number}."
+            )
+            if not request.htmx:
+                return redirect("engagements:detail", pk=engagement.pk)
+            form = None
+    engagement = _get_engagement_for_page(request, pk)
+    context = _detail_context(request, engagement, decision_form=form)
+    status = 422 if form is not None else 200
+    return render_page(request, "engagements/detail.html", context, partial="body", status=status)
+
+
+def _get_engagement_for_page(request, pk):
+    queryset = Engagement.objects.with_plan().prefetch_related("kpis")
+    return get_scoped(request, queryset, pk=pk)
+
+
+def _detail_context(request, engagement, decision_form=None):
+    today = timezone.localdate()
+    phases = engagement.phase_list
+    next_gate = engagement.next_gate
+    can_decide = request.membership.can("gate.decide")
+    if decision_form is None and next_gate and can_decide:
+        decision_form = DecisionForm(initial={"decided_on": today})
+    planned = [PlannedPhase(p.number, p.planned_start, p.planned_end) for p in phases]
+    return {
+        "engagement": engagement,
+        "phases": phases,
+        "gates": engagement.gate_list,
+        "next_gate": next_gate,
+        "health": engagement_health(engagement, today),
+        "timeline": phase_timeline(phases, today),
+        "warnings": plan_warnings(planned),
+        "decision_form": decision_form if can_decide else None,
+        "can_edit": request.membership.can("engagement.edit"),
+        "can_request_report": request.membership.can("report.request"),
+        "can_view_reports": request.membership.can("report.view"),
+        "report_jobs": ReportJob.objects.latest_by_subject(engagement.gate_list),
+    }
+
+
+def _status(request) -> int:
+    """422 for a posted form that did not validate, so clients and htmx can tell."""
+    return 422 if request.method == "POST" else 200

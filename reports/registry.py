@@ -1,0 +1,23 @@
+"""Report types: each app registers what it can render, and the pipeline renders any of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReportType:
+    kind: str
+    label: str
+    template: str
+    build_context: Callable[[object], dict]
+    title: Callable[[object], str]
+
+
+REPORT_TYPES: dict[str, ReportType] = {}
+
+
+def register(report_type: ReportType) -> ReportType:
+    REPORT_TYPES[report_type.kind] = report_type
+    return report_type

@@ -1,0 +1,90 @@
+"""The Celery task that renders a report job to PDF; safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from .models import JobStatus, ReportJob
+from .registry import REPORT_TYPES
+from .rendering import render_pdf
+
+log = logging.getLogger(__name__)
+MAX_RETRIES = 3
+
+
+class PermanentReportError(Exception):
+    """A failure that retrying cannot fix (the subject is gone, the kind is unknown)."""
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def render_report(self, job_id: int) -> None:
+    job = ReportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status == JobStatus.DONE:
+        return  # nothing to do: a redelivered message for finished work stays idempotent
+    if not job.claim(stale_after=timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)):
+        return  # another worker holds it
+    try:
+        _render(job)
+    except Exception as exc:
+        _handle_failure(self, job, exc)
+
+
+def _render(job: ReportJob) -> None:
+    report_type = REPORT_TYPES.get(job.kind)
+    if report_type is None:
+        raise PermanentReportError(f"unknown report kind {job.kind!r}")
+    job.set_progress(15, "Collecting the engagement's data")
+    try:
+        subject = job.subject
+        if subject is None:
+            raise ObjectDoesNotExist
+        context = report_type.build_context(subject)
+    except ObjectDoesNotExist as exc:
+        raise PermanentReportError("the object this report describes no longer exists") from exc
+    job.set_progress(40, "Laying out the pages")
+    context |= {"job": job, "generated_at": timezone.now()}
+    pdf = render_pdf(report_type.template, context)
+    job.set_progress(85, "Storing the file")
+    # The same name on every run, old file replaced: rendering twice leaves one current file.
+    relative = f"{job.organisation_id}/{job.filename}"
+    target = job.file.field.generate_filename(job, relative)
+    if job.file and job.file.name != target:
+        job.file.storage.delete(job.file.name)
+    job.file.storage.delete(target)
+    job.file.save(relative, ContentFile(pdf), save=False)
+    job.status, job.progress, job.step = JobStatus.DONE, 100, "Ready"
+    job.finished_at = timezone.now()
+    job.save(update_fields=["file", "status", "progress", "step", "finished_at"])
+    log.info("report job %s rendered (%d bytes)", job.pk, len(pdf))
+
+
+def _handle_failure(task, job: ReportJob, exc: Exception) -> None:
+    permanent = isinstance(exc, PermanentReportError)
+    retries_left = task.request.retries < task.max_retries
+    if not permanent and retries_left and not isinstance(exc, SoftTimeLimitExceeded):
+        countdown = get_exponential_backoff_interval(
+            factor=5, retries=task.request.retries, maximum=300, full_jitter=True
+        )
+        ReportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.RETRYING,
+            step=f"Attempt {job.attempts} failed; retrying in {countdown} s",
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        log.warning("report job %s failed, retrying: %s", job.pk, exc)
+        raise task.retry(exc=exc, countdown=countdown)
+    log.exception("report job %s failed for good", job.pk)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.FAILED,
+        step="Failed",
+        error=f"{type(exc).__name__}: {exc}"[:2000],
+        finished_at=timezone.now(),
+    )

@@ -1,0 +1,108 @@
+"""Personas per role (owner, admin, procurement, board, vendor) in the Acme organisation, an
+outsider who is the owner of another organisation, and plain factories."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from accounts.models import Membership, Organisation
+from accounts.roles import Role
+from engagements.actions import create_engagement
+from engagements.models import Engagement, Kpi
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def pytest_sessionstart(session):
+    """In CI the suite must run on the real services; a missing one fails, never skips."""
+    if not IN_CI:
+        return
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        pytest.exit("CI=true but DATABASE_URL does not point at PostgreSQL", returncode=3)
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.exit("CI=true but CELERY_BROKER_URL does not point at Redis", returncode=3)
+
+
+def make_member(organisation: Organisation, role: str, email: str | None = None):
+    email = email or f"{role}@{organisation.slug}.test"
+    user = get_user_model().objects.create_user(username=email, email=email, password="pw")
+    Membership.objects.create(user=user, organisation=organisation, role=role)
+    return user
+
+
+def make_engagement(organisation: Organisation, owner=None, **overrides) -> Engagement:
+    fields = {
+        "title": "Support ticket triage",
+        "business_problem": "Too many manual tickets.",
+        "vendor_name": "Northwind ML",
+        "budget": Decimal("250000"),
+        "start_date": date(2026, 1, 5),
+    }
+    fields |= overrides
+    engagement = Engagement(organisation=organisation, created_by=owner, **fields)
+    kpi = Kpi(name="Manual tickets", baseline=1200, target=720, unit="a month")
+    return create_engagement(engagement, [kpi])
+
+
+@pytest.fixture
+def org(db):
+    return Organisation.objects.create(name="Acme", slug="acme")
+
+
+@pytest.fixture
+def other_org(db):
+    return Organisation.objects.create(name="Globex", slug="globex")
+
+
+@pytest.fixture
+def owner(org):
+    return make_member(org, Role.OWNER)
+
+
+@pytest.fixture
+def admin(org):
+    return make_member(org, Role.ADMIN)
+
+
+@pytest.fixture
+def procurement(org):
+    return make_member(org, Role.PROCUREMENT)
+
+
+@pytest.fixture
+def board(org):
+    return make_member(org, Role.BOARD)
+
+
+@pytest.fixture
+def vendor(org):
+    return make_member(org, Role.VENDOR)
+
+
+@pytest.fixture
+def outsider(other_org):
+    """The owner of another organisation: strong role, wrong tenant."""
+    return make_member(other_org, Role.OWNER)
+
+
+@pytest.fixture
+def engagement(org, owner):
+    return make_engagement(org, owner)
+
+
+@pytest.fixture
+def client_for(client):
+    """`client_for(user)` → the test client logged in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

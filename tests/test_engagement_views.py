@@ -1,0 +1,237 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import Role
+from engagements.models import Engagement, GateDecision, Kpi, Phase
+
+from .conftest import make_engagement, make_member
+
+HOSTILE = "<script>alert('x')</script> Ünïcødé ‮RTL‬ 🤖"
+
+
+def create_payload(**overrides):
+    data = {
+        "title": "Invoice extraction",
+        "business_problem": "Finance re-keys invoices.",
+        "outsourcing_reason": "Niche expertise.",
+        "vendor_name": "Tessellate AI",
+        "budget": "300000",
+        "currency": "USD",
+        "start_date": "2026-02-02",
+        "poc_weeks": "8",
+        "development_weeks": "16",
+        "kpis-TOTAL_FORMS": "1",
+        "kpis-INITIAL_FORMS": "0",
+        "kpis-MIN_NUM_FORMS": "1",
+        "kpis-MAX_NUM_FORMS": "20",
+        "kpis-0-kind": "technical",
+        "kpis-0-name": "Field-level F1",
+        "kpis-0-unit": "",
+        "kpis-0-baseline": "0.6",
+        "kpis-0-target": "0.92",
+        "kpis-0-higher_is_better": "on",
+    }
+    return data | overrides
+
+
+def test_owner_creates_an_engagement_with_its_phases_gates_and_kpis(client_for, owner, org):
+    response = client_for(owner).post(reverse("engagements:create"), create_payload())
+    engagement = Engagement.objects.get(title="Invoice extraction")
+    assert response.status_code == 302
+    assert response.url == reverse("engagements:detail", args=[engagement.pk])
+    assert engagement.organisation == org and engagement.created_by == owner
+    assert engagement.phases.count() == 3 and engagement.gates.count() == 3
+    assert engagement.kpis.get().target == Decimal("0.92")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", "   ", "Give the engagement a title."),
+        ("budget", "-5", "The budget cannot be negative."),
+        ("kpis-0-target", "lots", "The target must be a number"),
+        ("start_date", "2026-02-31", "Enter a valid date."),
+        ("poc_weeks", "0", "greater than or equal to 1"),
+    ],
+)
+def test_bad_input_is_refused_beside_the_field_and_nothing_is_written(
+    client_for, owner, field, value, message
+):
+    response = client_for(owner).post(
+        reverse("engagements:create"), create_payload(**{field: value})
+    )
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert (
+        not Engagement.objects.exists() and not Phase.objects.exists() and not Kpi.objects.exists()
+    )
+
+
+def test_a_plan_that_breaks_the_guide_warns_on_the_engagement_page(client_for, owner):
+    client = client_for(owner)
+    client.post(reverse("engagements:create"), create_payload(poc_weeks="14"))
+    engagement = Engagement.objects.get()
+    page = client.get(reverse("engagements:detail", args=[engagement.pk])).content.decode()
+    assert "Discovery &amp; PoC is planned for 14 weeks" in page
+
+
+def test_hostile_text_is_stored_and_shown_escaped(client_for, owner):
+    client = client_for(owner)
+    long_problem = "x" * 4999
+    client.post(
+        reverse("engagements:create"),
+        create_payload(title=HOSTILE, business_problem=long_problem, **{"kpis-0-name": HOSTILE}),
+    )
+    engagement = Engagement.objects.get()
+    assert engagement.title == HOSTILE
+    for url in (
+        reverse("engagements:detail", args=[engagement.pk]),
+        reverse("engagements:portfolio"),
+    ):
+        page = client.get(url).content.decode()
+        assert "<script>alert" not in page
+        assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Ünïcødé" in page
+
+
+def test_a_20000_character_title_is_refused_with_a_message(client_for, owner):
+    response = client_for(owner).post(
+        reverse("engagements:create"), create_payload(title="y" * 20000)
+    )
+    assert response.status_code == 422
+    assert "at most 200 characters" in response.content.decode()
+
+
+def test_owner_edits_the_engagement_and_its_kpis(client_for, owner, engagement):
+    kpi = engagement.kpis.get()
+    data = create_payload(title="Renamed", budget="275000") | {
+        "kpis-TOTAL_FORMS": "1",
+        "kpis-INITIAL_FORMS": "1",
+        "kpis-0-id": str(kpi.pk),
+        "kpis-0-engagement": str(engagement.pk),
+    }
+    response = client_for(owner).post(reverse("engagements:edit", args=[engagement.pk]), data)
+    assert response.status_code == 302
+    engagement.refresh_from_db()
+    assert engagement.title == "Renamed" and engagement.budget == 275000
+    assert engagement.kpis.get().name == "Field-level F1"
+
+
+def test_detail_shows_the_timeline_gates_and_decision_form(client_for, owner, engagement):
+    page = (
+        client_for(owner).get(reverse("engagements:detail", args=[engagement.pk])).content.decode()
+    )
+    assert '<svg class="timeline"' in page
+    assert page.count('class="card gate') == 3
+    assert "Record the decision" in page
+    assert 'hx-post="/engagements/' in page
+
+
+def test_board_member_sees_the_engagement_but_no_decision_form(client_for, board, engagement):
+    page = (
+        client_for(board).get(reverse("engagements:detail", args=[engagement.pk])).content.decode()
+    )
+    assert engagement.title in page and "Record the decision" not in page
+
+
+def decision_payload(**overrides):
+    return {
+        "outcome": "go",
+        "decided_on": "2026-03-02",
+        "rationale": "Baseline F1 0.81.",
+    } | overrides
+
+
+def test_go_through_htmx_swaps_the_body_and_opens_development(client_for, owner, engagement):
+    url = reverse("engagements:decide", args=[engagement.pk, 1])
+    response = client_for(owner).post(url, decision_payload(), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body  # a partial, not the page
+    assert "Recorded Go at gate 1." in body
+    assert engagement.phases.get(number=2).status == "active"
+    assert "HX-Request" in response["Vary"]
+
+
+def test_go_without_javascript_redirects_back(client_for, owner, engagement):
+    url = reverse("engagements:decide", args=[engagement.pk, 1])
+    response = client_for(owner).post(url, decision_payload())
+    assert response.status_code == 302
+    assert GateDecision.objects.get().decided_by == owner
+
+
+def test_deciding_gate_two_first_shows_a_clear_message(client_for, owner, engagement):
+    url = reverse("engagements:decide", args=[engagement.pk, 2])
+    response = client_for(owner).post(url, decision_payload(), HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert "decide gate 1 first" in response.content.decode()
+    assert not GateDecision.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"rationale": "  "}, "Say why"),
+        ({"outcome": "maybe"}, "Select a valid choice"),
+        ({"outcome": "recycle"}, "give its new end date"),
+        ({"outcome": "recycle", "new_end_date": "2026-03-01"}, "must be after the decision date"),
+        ({"decided_on": "yesterday"}, "Enter a valid date"),
+    ],
+)
+def test_invalid_decisions_get_a_message_and_write_nothing(
+    client_for, owner, engagement, payload, message
+):
+    url = reverse("engagements:decide", args=[engagement.pk, 1])
+    response = client_for(owner).post(url, decision_payload(**payload), HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not GateDecision.objects.exists()
+
+
+def test_unknown_gate_number_is_404(client_for, owner, engagement):
+    url = reverse("engagements:decide", args=[engagement.pk, 7])
+    assert client_for(owner).post(url, decision_payload()).status_code == 404
+
+
+def test_portfolio_lists_phase_next_gate_and_health(client_for, owner, engagement):
+    page = client_for(owner).get(reverse("engagements:portfolio")).content.decode()
+    assert engagement.title in page
+    assert "1. Discovery &amp; PoC" in page and "Gate 1 · due" in page
+
+
+def test_portfolio_runs_a_constant_number_of_queries(
+    client_for, owner, org, django_assert_max_num_queries
+):
+    client = client_for(owner)
+    for i in range(3):
+        make_engagement(org, owner, title=f"E{i}")
+    # session, user, memberships, count, engagements, phases, gates, decisions (+ savepoints)
+    with django_assert_max_num_queries(10):
+        client.get(reverse("engagements:portfolio"))
+    for i in range(25):
+        make_engagement(org, owner, title=f"F{i}", start_date=date(2026, 1, 1 + i % 28))
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("engagements:portfolio"))
+    assert response.content.decode().count("<tr>") == 29  # header + 28 rows
+
+
+def test_detail_runs_a_constant_number_of_queries(
+    client_for, owner, engagement, django_assert_max_num_queries
+):
+    client = client_for(owner)
+    with django_assert_max_num_queries(14):
+        client.get(reverse("engagements:detail", args=[engagement.pk]))
+
+
+def test_vendor_contact_sees_only_assigned_engagements(client_for, org, owner):
+    vendor_user = make_member(org, Role.VENDOR, "vendor@northwind.test")
+    mine = make_engagement(org, owner, title="Assigned to vendor")
+    make_engagement(org, owner, title="Not for the vendor")
+    mine.vendor_contacts.add(vendor_user.memberships.get())
+    client = client_for(vendor_user)
+    page = client.get(reverse("engagements:portfolio")).content.decode()
+    assert "Assigned to vendor" in page and "Not for the vendor" not in page
+    other = Engagement.objects.get(title="Not for the vendor")
+    assert client.get(reverse("engagements:detail", args=[other.pk])).status_code == 404
