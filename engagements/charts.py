@@ -61,7 +61,7 @@ def phase_timeline(phases: list[Phase], today: date) -> Timeline:
     ticks, month = [], date(start.year, start.month, 1)
     step = max(1, round(days / 30 / 8))  # about eight labels whatever the length
     while month <= end:
-        if month >= start:
+        if month >= start and x_of(month) <= WIDTH - 48:  # room for the label
             ticks.append(Tick(x_of(month), month.strftime("%b %Y")))
         total = month.month - 1 + step
         month = date(month.year + total // 12, total % 12 + 1, 1)

@@ -76,11 +76,16 @@ KpiFormSet = inlineformset_factory(
 
 
 class DecisionForm(forms.ModelForm):
+    outcome = forms.ChoiceField(
+        choices=Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose Go, No-Go, Hold or Recycle."},
+    )
+
     class Meta:
         model = GateDecision
         fields = ["outcome", "decided_on", "rationale", "attendees", "new_end_date"]
         widgets = {
-            "outcome": forms.RadioSelect,
             "decided_on": DATE,
             "new_end_date": DATE,
             "rationale": forms.Textarea(attrs={"rows": 3}),
@@ -89,7 +94,6 @@ class DecisionForm(forms.ModelForm):
         labels = {"new_end_date": "New end date (Recycle only)"}
         error_messages = {
             "rationale": {"required": "Say why: the rationale is part of the record."},
-            "outcome": {"required": "Choose Go, No-Go, Hold or Recycle."},
         }
 
     def clean(self):

@@ -189,8 +189,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Handover <handover@localhost>")
 
 # --- Celery ------------------------------------------------------------------------------
 # Without a broker, tasks run in-process (eager) so `make run` needs nothing but Python.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# (Celery still acquires a producer in eager mode: name a broker that needs no server.)
+CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

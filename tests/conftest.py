@@ -8,13 +8,17 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connections
 
 from accounts.models import Membership, Organisation
 from accounts.roles import Role
 from engagements.actions import create_engagement
 from engagements.models import Engagement, Kpi
+from handover.celery import app as celery_app
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -106,3 +110,46 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks_unless_real_worker(request):
+    """Tasks run in-process, except in tests that ask for `real_worker`."""
+    if "real_worker" in request.fixturenames:
+        yield
+        return
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
+def _close_worker_connections(**kwargs):
+    # The worker thread's database connection must not outlive the test database.
+    connections.close_all()
+
+
+@pytest.fixture
+def real_worker(settings, tmp_path, transactional_db):
+    """A real Celery worker thread consuming from the broker (Redis in CI, kombu's in-memory
+    transport locally) — the pipeline as production runs it, not eager mode."""
+    settings.MEDIA_ROOT = tmp_path
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    queues = ["celery", "reports"]
+    with celery_app.connection_for_write() as connection:
+        for queue in queues:  # messages left by an earlier, interrupted run
+            connection.default_channel.queue_purge(queue)
+    task_postrun.connect(_close_worker_connections, weak=False)
+    try:
+        with start_worker(
+            celery_app,
+            pool="solo",
+            perform_ping_check=False,
+            queues=queues,
+            shutdown_timeout=30,
+        ) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(_close_worker_connections)
+        celery_app.conf.task_always_eager = saved
