@@ -34,6 +34,22 @@ def pytest_sessionstart(session):
         pytest.exit("CI=true but CELERY_BROKER_URL does not point at Redis", returncode=3)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """After the session, end connections that live-server request threads still hold on
+    keep-alive sockets, so PostgreSQL can drop the test database."""
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 def make_member(organisation: Organisation, role: str, email: str | None = None):
     email = email or f"{role}@{organisation.slug}.test"
     user = get_user_model().objects.create_user(username=email, email=email, password="pw")

@@ -135,5 +135,6 @@ def test_pages_fit_a_phone_and_load_without_console_or_csp_errors(live_server, b
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 390 + 1, f"page is {scroll_width}px wide on a 390px phone"
     page.screenshot(path=ARTIFACTS / "engagement-phone.png", full_page=True)
+    page.wait_for_load_state("networkidle")  # no request thread may outlive the test database
     assert problems == [], problems
     context.close()
