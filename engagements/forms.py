@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from django import forms
-from django.forms import inlineformset_factory
+from itertools import pairwise
 
-from .models import Engagement, GateDecision, Kpi, Outcome
+from django import forms
+from django.forms import BaseModelFormSet, inlineformset_factory, modelformset_factory
+
+from .models import Engagement, GateDecision, Kpi, Outcome, Phase
 from .planning import DEFAULT_DEVELOPMENT_WEEKS, DEFAULT_POC_WEEKS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -108,3 +110,45 @@ class DecisionForm(forms.ModelForm):
         elif new_end:
             self.add_error("new_end_date", "Only a Recycle decision takes a new end date.")
         return cleaned
+
+
+class PhaseForm(forms.ModelForm):
+    """A phase's billing model and planned dates, as the CTO adjusts the plan."""
+
+    class Meta:
+        model = Phase
+        fields = ["billing_model", "planned_start", "planned_end"]
+        widgets = {"planned_start": DATE, "planned_end": DATE}
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("planned_start"), cleaned.get("planned_end")
+        if start and end and end <= start:
+            self.add_error("planned_end", "The end date must be after the start date.")
+        return cleaned
+
+
+class BasePhaseFormSet(BaseModelFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        if any(form.instance.pk is None for form in self.forms):
+            # An id that is not one of this engagement's phases (a stale or forged form).
+            raise forms.ValidationError(
+                "These phases do not match the engagement; reload the page."
+            )
+        ordered = sorted(
+            (form.instance.number, form.cleaned_data) for form in self.forms if form.cleaned_data
+        )
+        for (number, earlier), (_, later) in pairwise(ordered):
+            if later["planned_start"] < earlier["planned_end"]:
+                raise forms.ValidationError(
+                    f"Phase {number + 1} starts before phase {number} ends: the phases run "
+                    "one after another."
+                )
+
+
+PhaseFormSet = modelformset_factory(
+    Phase, form=PhaseForm, formset=BasePhaseFormSet, extra=0, edit_only=True
+)

@@ -170,7 +170,7 @@ class Phase(models.Model):
 
     @property
     def name(self) -> str:
-        return PHASES[self.number][0]
+        return PHASES[self.number][0] if self.number in PHASES else "Unknown phase"
 
     @property
     def planned_weeks(self) -> float:

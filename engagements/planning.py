@@ -19,6 +19,7 @@ class PlannedPhase:
     number: int
     start: date
     end: date
+    billing_model: str = ""
 
     @property
     def weeks(self) -> float:
@@ -48,7 +49,7 @@ def default_plan(
 
 
 def plan_warnings(phases: list[PlannedPhase]) -> list[str]:
-    """Where a plan breaks the guide's norms (R01, R05, R06), in words a CTO can act on."""
+    """Where a plan breaks the guide's norms (R01, R02, R05, R06), in words a CTO can act on."""
     by_number = {p.number: p for p in phases}
     warnings = []
     poc, handover = by_number.get(1), by_number.get(3)
@@ -56,6 +57,11 @@ def plan_warnings(phases: list[PlannedPhase]) -> list[str]:
         warnings.append(
             f"Discovery & PoC is planned for {poc.weeks:g} weeks; the guide expects "
             f"{POC_WEEKS[0]}–{POC_WEEKS[1]} weeks."
+        )
+    if poc and poc.billing_model == "fixed_price":
+        warnings.append(
+            "Discovery & PoC is billed at a fixed price; bill it as time & materials — nobody "
+            "can price an experiment before seeing the data."
         )
     if handover:
         if not HANDOVER_WEEKS[0] <= handover.weeks <= HANDOVER_WEEKS[1]:

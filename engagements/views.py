@@ -13,7 +13,7 @@ from reports.models import ReportJob
 
 from .actions import GateError, create_engagement, record_decision
 from .charts import phase_timeline
-from .forms import DecisionForm, EngagementForm, KpiFormSet, PlanForm
+from .forms import DecisionForm, EngagementForm, KpiFormSet, PhaseFormSet, PlanForm
 from .health import engagement_health
 from .models import Engagement
 from .planning import PlannedPhase, plan_warnings
@@ -50,13 +50,17 @@ def engagement_edit(request, pk):
     engagement = get_scoped(request, Engagement.objects, pk=pk)
     form = EngagementForm(request.POST or None, instance=engagement)
     kpis = KpiFormSet(request.POST or None, instance=engagement, prefix="kpis")
-    if request.method == "POST" and form.is_valid() and kpis.is_valid():
+    phases = PhaseFormSet(
+        request.POST or None, queryset=engagement.phases.order_by("number"), prefix="phases"
+    )
+    if request.method == "POST" and all([form.is_valid(), kpis.is_valid(), phases.is_valid()]):
         with transaction.atomic():
             form.save()
             kpis.save()
+            phases.save()
         messages.success(request, "Engagement saved.")
         return redirect("engagements:detail", pk=engagement.pk)
-    context = {"form": form, "kpis": kpis, "engagement": engagement}
+    context = {"form": form, "kpis": kpis, "phases": phases, "engagement": engagement}
     return render(request, "engagements/form.html", context, status=_status(request))
 
 
@@ -103,7 +107,9 @@ def _detail_context(request, engagement, decision_form=None):
     can_decide = request.membership.can("gate.decide")
     if decision_form is None and next_gate and can_decide:
         decision_form = DecisionForm(initial={"decided_on": today})
-    planned = [PlannedPhase(p.number, p.planned_start, p.planned_end) for p in phases]
+    planned = [
+        PlannedPhase(p.number, p.planned_start, p.planned_end, p.billing_model) for p in phases
+    ]
     return {
         "engagement": engagement,
         "phases": phases,

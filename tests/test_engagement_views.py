@@ -104,19 +104,90 @@ def test_a_20000_character_title_is_refused_with_a_message(client_for, owner):
     assert "at most 200 characters" in response.content.decode()
 
 
-def test_owner_edits_the_engagement_and_its_kpis(client_for, owner, engagement):
+def edit_payload(engagement, **overrides):
+    """The edit form as the browser posts it: engagement fields, its KPI and its phases."""
     kpi = engagement.kpis.get()
-    data = create_payload(title="Renamed", budget="275000") | {
+    data = create_payload() | {
         "kpis-TOTAL_FORMS": "1",
         "kpis-INITIAL_FORMS": "1",
         "kpis-0-id": str(kpi.pk),
         "kpis-0-engagement": str(engagement.pk),
+        "phases-TOTAL_FORMS": "3",
+        "phases-INITIAL_FORMS": "3",
     }
+    for i, phase in enumerate(engagement.phases.order_by("number")):
+        data |= {
+            f"phases-{i}-id": str(phase.pk),
+            f"phases-{i}-billing_model": phase.billing_model,
+            f"phases-{i}-planned_start": phase.planned_start.isoformat(),
+            f"phases-{i}-planned_end": phase.planned_end.isoformat(),
+        }
+    return data | overrides
+
+
+def test_owner_edits_the_engagement_and_its_kpis(client_for, owner, engagement):
+    data = edit_payload(engagement, title="Renamed", budget="275000")
     response = client_for(owner).post(reverse("engagements:edit", args=[engagement.pk]), data)
     assert response.status_code == 302
     engagement.refresh_from_db()
     assert engagement.title == "Renamed" and engagement.budget == 275000
     assert engagement.kpis.get().name == "Field-level F1"
+
+
+def test_fixed_price_discovery_and_a_long_poc_warn_after_editing_the_plan(
+    client_for, owner, engagement
+):
+    client = client_for(owner)
+    data = edit_payload(
+        engagement,
+        **{"phases-0-billing_model": "fixed_price", "phases-0-planned_end": "2026-04-13"},
+    )
+    # 14 weeks of PoC, so phase 2 must start later too.
+    data |= {
+        "phases-1-planned_start": "2026-04-13",
+        "phases-1-planned_end": "2026-08-03",
+        "phases-2-planned_start": "2026-08-03",
+        "phases-2-planned_end": "2026-09-14",
+    }
+    assert client.post(reverse("engagements:edit", args=[engagement.pk]), data).status_code == 302
+    page = client.get(reverse("engagements:detail", args=[engagement.pk])).content.decode()
+    assert "billed at a fixed price" in page
+    assert "planned for 14 weeks" in page
+    assert "Fixed price" in page  # the billing model is shown per phase
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"phases-0-planned_end": "2026-01-01"}, "The end date must be after the start date."),
+        ({"phases-1-planned_start": "2026-02-01"}, "Phase 2 starts before phase 1 ends"),
+        ({"phases-2-billing_model": "barter"}, "Select a valid choice"),
+    ],
+)
+def test_a_broken_phase_plan_is_refused_and_nothing_changes(
+    client_for, owner, engagement, overrides, message
+):
+    before = list(engagement.phases.values_list("planned_start", "planned_end", "billing_model"))
+    data = edit_payload(engagement, title="Should not stick", **overrides)
+    response = client_for(owner).post(reverse("engagements:edit", args=[engagement.pk]), data)
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    engagement.refresh_from_db()
+    assert engagement.title == "Support ticket triage"
+    after = list(engagement.phases.values_list("planned_start", "planned_end", "billing_model"))
+    assert after == before
+
+
+def test_phases_of_another_engagement_cannot_be_edited_through_this_one(
+    client_for, owner, org, engagement
+):
+    other = make_engagement(org, owner, title="Other")
+    foreign = other.phases.get(number=1)
+    data = edit_payload(engagement, **{"phases-0-id": str(foreign.pk)})
+    response = client_for(owner).post(reverse("engagements:edit", args=[engagement.pk]), data)
+    assert response.status_code == 422
+    foreign.refresh_from_db()
+    assert foreign.engagement == other
 
 
 def test_detail_shows_the_timeline_gates_and_decision_form(client_for, owner, engagement):
