@@ -16,7 +16,7 @@ from django.db import connections
 
 from accounts.models import Membership, Organisation
 from accounts.roles import Role
-from engagements.actions import create_engagement
+from engagements.actions import create_engagement, record_decision
 from engagements.models import Engagement, Kpi
 from handover.celery import app as celery_app
 
@@ -69,6 +69,14 @@ def make_engagement(organisation: Organisation, owner=None, **overrides) -> Enga
     engagement = Engagement(organisation=organisation, created_by=owner, **fields)
     kpi = Kpi(name="Manual tickets", baseline=1200, target=720, unit="a month")
     return create_engagement(engagement, [kpi])
+
+
+def decide(engagement, number, outcome, by, on=date(2026, 3, 2), rationale="Because.", **extra):
+    """Record a decision at gate `number` of `engagement`, as the view would."""
+    gate = engagement.gates.get(number=number)
+    return record_decision(
+        gate, outcome=outcome, rationale=rationale, decided_by=by, decided_on=on, **extra
+    )
 
 
 @pytest.fixture

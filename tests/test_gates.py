@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from engagements.actions import GateError, record_decision
+from engagements.actions import GateError
 from engagements.models import (
     EngagementStatus,
     GateDecision,
@@ -13,14 +13,7 @@ from engagements.models import (
     PhaseStatus,
 )
 
-from .conftest import make_engagement
-
-
-def decide(engagement, number, outcome, by, on=date(2026, 3, 2), **extra):
-    gate = engagement.gates.get(number=number)
-    return record_decision(
-        gate, outcome=outcome, rationale="Because.", decided_by=by, decided_on=on, **extra
-    )
+from .conftest import decide, make_engagement
 
 
 def phase_states(engagement):

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from engagements.actions import record_decision
 from engagements.models import Outcome
 from reports import tasks
 from reports.models import JobStatus, ReportJob
 from reports.rendering import ForbiddenFetch, refuse_fetch
+
+from .conftest import decide, make_engagement
 
 
 def pdf_text(job: ReportJob) -> str:
@@ -23,15 +23,7 @@ def pdf_text(job: ReportJob) -> str:
 
 @pytest.fixture
 def decided_gate(engagement, owner):
-    gate = engagement.gates.get(number=1)
-    record_decision(
-        gate,
-        outcome=Outcome.GO,
-        rationale="Baseline F1 0.81 on held-out data.",
-        decided_by=owner,
-        decided_on=date(2026, 3, 2),
-    )
-    return gate
+    return decide(engagement, 1, Outcome.GO, owner).gate
 
 
 @pytest.fixture(autouse=True)
@@ -45,17 +37,8 @@ def request_pdf(client, gate, **extra):
 
 @pytest.mark.django_db(transaction=True)
 def test_board_pdf_is_rendered_with_title_decision_and_kpis(client_for, owner, org):
-    from .conftest import make_engagement
-
     engagement = make_engagement(org, owner, title="Invoice extraction — <b>EU</b>")
-    gate = engagement.gates.get(number=1)
-    record_decision(
-        gate,
-        outcome=Outcome.GO,
-        rationale="Baseline F1 0.81.",
-        decided_by=owner,
-        decided_on=date(2026, 3, 2),
-    )
+    gate = decide(engagement, 1, Outcome.GO, owner, rationale="Baseline F1 0.81.").gate
     response = request_pdf(client_for(owner), gate)
     job = ReportJob.objects.get()
     assert response.status_code == 302 and response.url == reverse("reports:job", args=[job.pk])
@@ -69,8 +52,6 @@ def test_board_pdf_is_rendered_with_title_decision_and_kpis(client_for, owner, o
 
 @pytest.mark.django_db(transaction=True)
 def test_htmx_request_returns_the_status_partial_and_download_works(client_for, owner, org):
-    from .conftest import make_engagement
-
     gate = make_engagement(org, owner).gates.get(number=1)
     client = client_for(owner)
     response = request_pdf(client, gate, HTTP_HX_REQUEST="true")

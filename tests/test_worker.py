@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import date
 
 import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from engagements.actions import record_decision
 from engagements.models import Outcome
 from reports.models import JobStatus, ReportJob
 
-from .conftest import make_engagement
+from .conftest import decide, make_engagement
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -37,14 +35,9 @@ def test_a_real_worker_renders_the_board_pdf_with_title_and_decision(
     real_worker, client_for, org, owner
 ):
     engagement = make_engagement(org, owner, title="Fraud screening for card payments")
-    gate = engagement.gates.get(number=1)
-    record_decision(
-        gate,
-        outcome=Outcome.GO,
-        rationale="Precision 0.91 at a 1% alert rate.",
-        decided_by=owner,
-        decided_on=date(2026, 3, 2),
-    )
+    gate = decide(
+        engagement, 1, Outcome.GO, owner, rationale="Precision 0.91 at a 1% alert rate."
+    ).gate
     client = client_for(owner)
     response = client.post(reverse("reports:board_summary", args=[gate.pk]))
     job = ReportJob.objects.get()
