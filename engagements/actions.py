@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .models import (
     PHASES,
@@ -94,7 +95,9 @@ def record_decision(
             engagement.save(update_fields=["status", "updated_at"])
             return decision
     except IntegrityError as exc:
-        # Only reachable when another decision won the race between check and insert.
+        # The row locks make this race unreachable; the index is the last line of defence.
+        if "one_final_decision_per_gate" not in str(exc):
+            raise
         raise GateError(f"Gate {gate.number} was decided by someone else a moment ago.") from exc
 
 
@@ -104,7 +107,8 @@ def _check_decidable(engagement, gate, phase, outcome, decided_on, new_end_date)
             f"This engagement is {engagement.get_status_display().lower()}: "
             "no further gate decisions can be recorded."
         )
-    final = gate.decisions.filter(outcome__in=[Outcome.GO, Outcome.NO_GO]).first()
+    earlier = list(gate.decisions.order_by("recorded_at", "pk"))
+    final = next((d for d in earlier if d.is_final), None)
     if final:
         raise GateError(
             f"Gate {gate.number} was already decided: {final.get_outcome_display()} on "
@@ -115,15 +119,25 @@ def _check_decidable(engagement, gate, phase, outcome, decided_on, new_end_date)
             f"Gate {gate.number} closes {phase.name}, which has not started yet: "
             f"decide gate {gate.number - 1} first."
         )
+    if decided_on > timezone.localdate():
+        raise GateError("A decision cannot be dated in the future: record it on the day.")
     if phase.actual_start and decided_on < phase.actual_start:
         raise GateError(
             f"The decision date is before {phase.name} started ({phase.actual_start:%d %b %Y})."
         )
+    if earlier and decided_on < earlier[-1].decided_on:
+        raise GateError(
+            f"The decision date is before this gate's previous decision "
+            f"({earlier[-1].decided_on:%d %b %Y}); decisions are recorded in order."
+        )
     if outcome == Outcome.RECYCLE:
         if new_end_date is None:
             raise GateError("Recycle needs the phase's new end date.")
-        if new_end_date <= max(decided_on, phase.planned_start):
-            raise GateError("The new end date must be after the decision date.")
+        if new_end_date <= max(decided_on, phase.planned_end):
+            raise GateError(
+                f"Recycle extends the phase: the new end date must be after its current "
+                f"planned end ({phase.planned_end:%d %b %Y}) and after the decision date."
+            )
 
 
 PHASE_FIELDS = ["status", "planned_start", "planned_end", "actual_start", "actual_end"]
@@ -139,6 +153,9 @@ def apply_decision(engagement: Engagement, phases: dict[int, Phase], decision) -
         phase.status, phase.actual_end = PhaseStatus.DONE, decision.decided_on
         following = phases.get(phase.number + 1)
         if following:
+            # The next phase starts on the day of the Go, and keeps its planned length; so
+            # do the ones after it. A late Go thus does not make the new phase overdue.
+            _shift_from(phases, following.number, decision.decided_on - following.planned_start)
             following.status, following.actual_start = PhaseStatus.ACTIVE, decision.decided_on
             engagement.status = EngagementStatus.ACTIVE
         else:
@@ -150,9 +167,14 @@ def apply_decision(engagement: Engagement, phases: dict[int, Phase], decision) -
         engagement.status = EngagementStatus.ON_HOLD
     elif decision.outcome == Outcome.RECYCLE:
         # Repeat the phase until the new end date; the phases after it move by as much.
-        shift = timedelta(days=(decision.new_end_date - phase.planned_end).days)
+        _shift_from(phases, phase.number + 1, decision.new_end_date - phase.planned_end)
         phase.planned_end = decision.new_end_date
-        for later in (p for n, p in phases.items() if n > phase.number):
-            later.planned_start += shift
-            later.planned_end += shift
         engagement.status = EngagementStatus.ACTIVE
+
+
+def _shift_from(phases: dict[int, Phase], first: int, shift: timedelta) -> None:
+    """Move phase `first` and every later phase by `shift`, keeping their lengths."""
+    for number, phase in phases.items():
+        if number >= first:
+            phase.planned_start += shift
+            phase.planned_end += shift

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
 
 from accounts.models import Membership, Organisation, OrganisationScopedQuerySet
+
+# Dates outside this window are typing mistakes (year 20206), and would overflow date arithmetic.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+DATE_BOUNDS = [
+    MinValueValidator(EARLIEST, "Enter a date from the year 2000 on."),
+    MaxValueValidator(LATEST, "Enter a date before the year 2101."),
+]
 
 
 class EngagementStatus(models.TextChoices):
@@ -86,7 +95,7 @@ class Engagement(models.Model):
     vendor_name = models.CharField(max_length=200, blank=True)
     budget = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
-    start_date = models.DateField()
+    start_date = models.DateField(validators=DATE_BOUNDS)
     status = models.CharField(
         max_length=20, choices=EngagementStatus.choices, default=EngagementStatus.ACTIVE
     )
@@ -146,8 +155,8 @@ class Phase(models.Model):
         choices=[(n, name) for n, (name, _) in PHASES.items()]
     )
     billing_model = models.CharField(max_length=20, choices=BillingModel.choices)
-    planned_start = models.DateField()
-    planned_end = models.DateField()
+    planned_start = models.DateField(validators=DATE_BOUNDS)
+    planned_end = models.DateField(validators=DATE_BOUNDS)
     actual_start = models.DateField(null=True, blank=True)
     actual_end = models.DateField(null=True, blank=True)
     status = models.CharField(
@@ -253,10 +262,13 @@ class GateDecision(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    decided_on = models.DateField()
+    decided_on = models.DateField(validators=DATE_BOUNDS)
     attendees = models.TextField(max_length=2000, blank=True)
     new_end_date = models.DateField(
-        null=True, blank=True, help_text="Recycle only: the phase's new end date."
+        null=True,
+        blank=True,
+        validators=DATE_BOUNDS,
+        help_text="Recycle only: the phase's new end date.",
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -287,6 +299,8 @@ class GateDecision(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ImmutableRecordError("Gate decisions cannot be changed; record a new decision.")
+        # Insert only: even a new instance carrying an existing pk cannot become an UPDATE.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -306,3 +306,11 @@ def test_vendor_contact_sees_only_assigned_engagements(client_for, org, owner):
     assert "Assigned to vendor" in page and "Not for the vendor" not in page
     other = Engagement.objects.get(title="Not for the vendor")
     assert client.get(reverse("engagements:detail", args=[other.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("day", ["9999-12-01", "1899-01-01"])
+def test_dates_far_outside_any_plan_are_refused_not_a_500(client_for, owner, day):
+    response = client_for(owner).post(reverse("engagements:create"), create_payload(start_date=day))
+    assert response.status_code == 422
+    assert "Enter a date" in response.content.decode()
+    assert not Engagement.objects.exists()

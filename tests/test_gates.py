@@ -1,8 +1,8 @@
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from engagements.actions import GateError
 from engagements.models import (
@@ -136,3 +136,55 @@ def test_two_simultaneous_decisions_on_one_gate_leave_exactly_one(org, owner):
     assert GateDecision.objects.filter(gate__engagement=engagement).count() == 1
     engagement.refresh_from_db()
     assert engagement.status in (EngagementStatus.ACTIVE, EngagementStatus.STOPPED)
+
+
+def test_a_late_go_starts_the_next_phase_on_the_day_and_keeps_its_length(engagement, owner):
+    development = engagement.phases.get(number=2)
+    weeks = development.planned_weeks
+    decide(engagement, 1, Outcome.GO, owner, on=date(2026, 7, 1))
+    development.refresh_from_db()
+    assert development.planned_start == date(2026, 7, 1)
+    assert development.planned_weeks == weeks
+    handover = engagement.phases.get(number=3)
+    assert handover.planned_start == development.planned_end
+
+
+def test_a_decision_cannot_be_dated_in_the_future(engagement, owner):
+    with pytest.raises(GateError, match="future"):
+        decide(engagement, 1, Outcome.GO, owner, on=date(2099, 1, 1))
+
+
+def test_decisions_at_a_gate_are_recorded_in_date_order(engagement, owner):
+    decide(engagement, 1, Outcome.HOLD, owner, on=date(2026, 3, 2))
+    with pytest.raises(GateError, match="previous decision"):
+        decide(engagement, 1, Outcome.GO, owner, on=date(2026, 1, 10))
+
+
+def test_recycle_cannot_shorten_the_phase(engagement, owner):
+    poc = engagement.phases.get(number=1)
+    with pytest.raises(GateError, match="after its current planned end"):
+        decide(
+            engagement,
+            1,
+            Outcome.RECYCLE,
+            owner,
+            on=date(2026, 1, 20),
+            new_end_date=poc.planned_end - timedelta(days=7),
+        )
+
+
+def test_a_new_instance_with_an_existing_pk_cannot_overwrite_a_decision(engagement, owner):
+    decision = decide(engagement, 1, Outcome.HOLD, owner)
+    forged = GateDecision(
+        pk=decision.pk,
+        gate=decision.gate,
+        outcome=Outcome.GO,
+        rationale="rewritten",
+        decided_by=owner,
+        decided_on=decision.decided_on,
+        recorded_at=decision.recorded_at,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        forged.save()
+    decision.refresh_from_db()
+    assert decision.outcome == Outcome.HOLD and decision.rationale == "Because."
