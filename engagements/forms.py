@@ -5,7 +5,7 @@ from itertools import pairwise
 from django import forms
 from django.forms import BaseModelFormSet, inlineformset_factory, modelformset_factory
 
-from .models import Engagement, GateDecision, Kpi, Outcome, Phase
+from .models import Engagement, GateDecision, Kpi, Outcome, Phase, PhaseStatus
 from .planning import DEFAULT_DEVELOPMENT_WEEKS, DEFAULT_POC_WEEKS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -112,13 +112,38 @@ class DecisionForm(forms.ModelForm):
         return cleaned
 
 
+class EngagementEditForm(EngagementForm):
+    """After creation the start date is history: phase 1 started on it."""
+
+    class Meta(EngagementForm.Meta):
+        fields = [f for f in EngagementForm.Meta.fields if f != "start_date"]
+
+
 class PhaseForm(forms.ModelForm):
-    """A phase's billing model and planned dates, as the CTO adjusts the plan."""
+    """A phase's billing model and planned dates, as the CTO adjusts the plan.
+
+    Only phases that have not started can be re-dated: moving the active phase's end is a
+    Recycle, recorded at its gate. A finished phase cannot change at all.
+    """
 
     class Meta:
         model = Phase
         fields = ["billing_model", "planned_start", "planned_end"]
         widgets = {"planned_start": DATE, "planned_end": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        status = self.instance.status
+        if status != PhaseStatus.PLANNED:
+            for name in ("planned_start", "planned_end"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = (
+                    "Started: change its end with Recycle at the gate."
+                    if status == PhaseStatus.ACTIVE
+                    else ""
+                )
+        if status in (PhaseStatus.DONE, PhaseStatus.STOPPED):
+            self.fields["billing_model"].disabled = True
 
     def clean(self):
         cleaned = super().clean()
@@ -141,14 +166,23 @@ class BasePhaseFormSet(BaseModelFormSet):
         ordered = sorted(
             (form.instance.number, form.cleaned_data) for form in self.forms if form.cleaned_data
         )
-        for (number, earlier), (_, later) in pairwise(ordered):
+        for (number, earlier), (later_number, later) in pairwise(ordered):
             if later["planned_start"] < earlier["planned_end"]:
                 raise forms.ValidationError(
-                    f"Phase {number + 1} starts before phase {number} ends: the phases run "
+                    f"Phase {later_number} starts before phase {number} ends: the phases run "
                     "one after another."
                 )
 
 
+# All three phases are always posted together, so the order check sees the whole plan.
 PhaseFormSet = modelformset_factory(
-    Phase, form=PhaseForm, formset=BasePhaseFormSet, extra=0, edit_only=True
+    Phase,
+    form=PhaseForm,
+    formset=BasePhaseFormSet,
+    extra=0,
+    edit_only=True,
+    min_num=3,
+    validate_min=True,
+    max_num=3,
+    validate_max=True,
 )

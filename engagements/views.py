@@ -13,7 +13,14 @@ from reports.models import ReportJob
 
 from .actions import GateError, create_engagement, record_decision
 from .charts import phase_timeline
-from .forms import DecisionForm, EngagementForm, KpiFormSet, PhaseFormSet, PlanForm
+from .forms import (
+    DecisionForm,
+    EngagementEditForm,
+    EngagementForm,
+    KpiFormSet,
+    PhaseFormSet,
+    PlanForm,
+)
 from .health import engagement_health
 from .models import Engagement
 from .planning import PlannedPhase, plan_warnings
@@ -48,7 +55,7 @@ def engagement_create(request):
 @member_required("engagement.edit")
 def engagement_edit(request, pk):
     engagement = get_scoped(request, Engagement.objects, pk=pk)
-    form = EngagementForm(request.POST or None, instance=engagement)
+    form = EngagementEditForm(request.POST or None, instance=engagement)
     kpis = KpiFormSet(request.POST or None, instance=engagement, prefix="kpis")
     phases = PhaseFormSet(
         request.POST or None, queryset=engagement.phases.order_by("number"), prefix="phases"

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -134,32 +134,44 @@ def test_owner_edits_the_engagement_and_its_kpis(client_for, owner, engagement):
     assert engagement.kpis.get().name == "Field-level F1"
 
 
-def test_fixed_price_discovery_and_a_long_poc_warn_after_editing_the_plan(
+def test_fixed_price_discovery_and_a_short_handover_warn_after_editing_the_plan(
     client_for, owner, engagement
 ):
     client = client_for(owner)
+    handover = engagement.phases.get(number=3)
     data = edit_payload(
         engagement,
-        **{"phases-0-billing_model": "fixed_price", "phases-0-planned_end": "2026-04-13"},
+        **{
+            "phases-0-billing_model": "fixed_price",
+            "phases-2-planned_end": (handover.planned_start + timedelta(weeks=2)).isoformat(),
+        },
     )
-    # 14 weeks of PoC, so phase 2 must start later too.
-    data |= {
-        "phases-1-planned_start": "2026-04-13",
-        "phases-1-planned_end": "2026-08-03",
-        "phases-2-planned_start": "2026-08-03",
-        "phases-2-planned_end": "2026-09-14",
-    }
     assert client.post(reverse("engagements:edit", args=[engagement.pk]), data).status_code == 302
     page = client.get(reverse("engagements:detail", args=[engagement.pk])).content.decode()
     assert "billed at a fixed price" in page
-    assert "planned for 14 weeks" in page
+    assert "Transition &amp; Handover is planned for 2 weeks" in page
     assert "Fixed price" in page  # the billing model is shown per phase
+
+
+def test_a_started_phase_cannot_be_redated_by_editing(client_for, admin, engagement):
+    poc = engagement.phases.get(number=1)
+    data = edit_payload(engagement, **{"phases-0-planned_end": "2026-12-31"})
+    response = client_for(admin).post(reverse("engagements:edit", args=[engagement.pk]), data)
+    assert response.status_code == 302
+    poc.refresh_from_db()
+    assert poc.planned_end == date(2026, 3, 2)  # only Recycle at the gate moves it
+
+
+def test_the_plan_must_be_posted_whole(client_for, owner, engagement):
+    data = edit_payload(engagement, **{"phases-TOTAL_FORMS": "1"})
+    response = client_for(owner).post(reverse("engagements:edit", args=[engagement.pk]), data)
+    assert response.status_code == 422
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"phases-0-planned_end": "2026-01-01"}, "The end date must be after the start date."),
+        ({"phases-2-planned_end": "2026-01-01"}, "The end date must be after the start date."),
         ({"phases-1-planned_start": "2026-02-01"}, "Phase 2 starts before phase 1 ends"),
         ({"phases-2-billing_model": "barter"}, "Select a valid choice"),
     ],
