@@ -19,6 +19,8 @@ INTERNAL = ALL - {Role.VENDOR}
 PERMISSIONS: dict[str, frozenset[Role]] = {
     # Vendor contacts see only the engagements they are assigned to (see Engagement queryset).
     "engagement.view": ALL,
+    # Budget, the reason for outsourcing and gate deliberations stay inside the company.
+    "engagement.view_internal": INTERNAL,
     "engagement.edit": frozenset({Role.ADMIN, Role.OWNER}),
     "gate.decide": frozenset({Role.OWNER}),
     "report.request": frozenset({Role.ADMIN, Role.OWNER}),

@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from engagements.models import Engagement, GateDecision, Kpi, Phase
 
-from .conftest import make_engagement, make_member
+from .conftest import decide, make_engagement, make_member
 
 HOSTILE = "<script>alert('x')</script> Ünïcødé ‮RTL‬ 🤖"
 
@@ -326,3 +326,18 @@ def test_dates_far_outside_any_plan_are_refused_not_a_500(client_for, owner, day
     assert response.status_code == 422
     assert "Enter a date" in response.content.decode()
     assert not Engagement.objects.exists()
+
+
+def test_vendor_contacts_do_not_see_budget_reasons_or_deliberations(client_for, org, owner):
+    vendor_user = make_member(org, Role.VENDOR, "lead@northwind.test")
+    engagement = make_engagement(org, owner, outsourcing_reason="Our ML hiring stalled.")
+    engagement.vendor_contacts.add(vendor_user.memberships.get())
+    decide(engagement, 1, "hold", owner, rationale="Vendor team keeps rotating.")
+    client = client_for(vendor_user)
+    detail = client.get(reverse("engagements:detail", args=[engagement.pk])).content.decode()
+    portfolio = client.get(reverse("engagements:portfolio")).content.decode()
+    assert "Hold" in detail  # the outcome is shared …
+    for secret in ("$250,000", "Our ML hiring stalled.", "Vendor team keeps rotating."):
+        assert secret not in detail and secret not in portfolio  # … the deliberations are not
+    owner_page = client_for(owner).get(reverse("engagements:detail", args=[engagement.pk]))
+    assert "Vendor team keeps rotating." in owner_page.content.decode()
