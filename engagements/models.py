@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -135,6 +136,11 @@ class Engagement(models.Model):
         return sorted(self.gates.all(), key=lambda g: g.number)
 
     @property
+    def reached_gate_numbers(self) -> set[int]:
+        """Gates whose phase has started: the ones a board can be asked about."""
+        return {p.number for p in self.phase_list if p.status != PhaseStatus.PLANNED}
+
+    @property
     def current_phase(self) -> Phase | None:
         return next((p for p in self.phase_list if p.status == PhaseStatus.ACTIVE), None)
 
@@ -196,6 +202,8 @@ class Gate(models.Model):
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="gates")
     number = models.PositiveSmallIntegerField()
+    # Report jobs about a gate go with it.
+    report_jobs = GenericRelation("reports.ReportJob")
 
     objects = GateQuerySet.as_manager()
 

@@ -135,7 +135,9 @@ def _detail_context(request, engagement, decision_form=None):
         "can_edit": request.membership.can("engagement.edit"),
         "can_request_report": request.membership.can("report.request"),
         "can_view_reports": request.membership.can("report.view"),
-        "report_jobs": ReportJob.objects.latest_by_subject(engagement.gate_list),
+        "report_jobs": ReportJob.objects.for_membership(request.membership).latest_by_subject(
+            engagement.gate_list
+        ),
     }
 
 

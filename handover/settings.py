@@ -202,6 +202,9 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 # Must exceed the longest task, or Redis redelivers a task that is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-reports": {"task": "reports.tasks.requeue_stale_jobs", "schedule": 300},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 

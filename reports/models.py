@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationScopedQuerySet
@@ -37,10 +37,14 @@ class ReportJobQuerySet(OrganisationScopedQuerySet):
             return {}
         content_type = ContentType.objects.get_for_model(subjects[0])
         jobs = self.filter(content_type=content_type, object_id__in=[s.pk for s in subjects])
-        latest: dict[int, ReportJob] = {}
-        for job in jobs.order_by("object_id", "version"):
-            latest[job.object_id] = job
-        return latest
+        newest = jobs.filter(
+            version=Subquery(
+                jobs.filter(object_id=OuterRef("object_id"), kind=OuterRef("kind"))
+                .order_by("-version")
+                .values("version")[:1]
+            )
+        )
+        return {job.object_id: job for job in newest.order_by("created_at")}
 
 
 class ReportJob(models.Model):

@@ -19,6 +19,10 @@ from .rendering import render_pdf
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 3
+# A job "running" longer than the hard time limit belongs to a worker that died.
+STALE_AFTER = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+# A job still "queued" this long lost its message (a broker restart, say).
+LOST_AFTER = timedelta(minutes=10)
 
 
 class PermanentReportError(Exception):
@@ -30,8 +34,13 @@ def render_report(self, job_id: int) -> None:
     job = ReportJob.objects.filter(pk=job_id).first()
     if job is None or job.status == JobStatus.DONE:
         return  # nothing to do: a redelivered message for finished work stays idempotent
-    if not job.claim(stale_after=timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)):
-        return  # another worker holds it
+    if not job.claim(stale_after=STALE_AFTER):
+        if job.status == JobStatus.RUNNING and self.request.retries < self.max_retries:
+            # Another worker's run, or a dead one's redelivered message: look again once the
+            # run would count as stale, rather than dropping the job.
+            wait = (job.started_at + STALE_AFTER - timezone.now()).total_seconds()
+            raise self.retry(countdown=max(int(wait), 1))
+        return
     try:
         _render(job)
     except Exception as exc:
@@ -88,3 +97,28 @@ def _handle_failure(task, job: ReportJob, exc: Exception) -> None:
         error=f"{type(exc).__name__}: {exc}"[:2000],
         finished_at=timezone.now(),
     )
+
+
+@shared_task
+def requeue_stale_jobs() -> int:
+    """Periodic: send again the jobs whose worker died or whose message was lost, and fail
+    those that have used up their attempts. Claiming keeps a resend from running twice."""
+    now = timezone.now()
+    stale = ReportJob.objects.filter(
+        status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER
+    ) | ReportJob.objects.filter(
+        status__in=[JobStatus.QUEUED, JobStatus.RETRYING], created_at__lt=now - LOST_AFTER
+    )
+    resent = 0
+    for job in stale:
+        if job.attempts > MAX_RETRIES:
+            ReportJob.objects.filter(pk=job.pk, status=job.status).update(
+                status=JobStatus.FAILED,
+                step="Failed",
+                error="The worker stopped responding on every attempt.",
+                finished_at=now,
+            )
+        else:
+            render_report.delay(job.pk)
+            resent += 1
+    return resent

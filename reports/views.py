@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -18,6 +18,12 @@ from .tasks import render_report
 def request_board_summary(request, gate_pk):
     """Queue a new version of the gate's board PDF and show its progress."""
     gate = get_scoped(request, Gate.objects.select_related("engagement"), pk=gate_pk)
+    if gate.number not in gate.engagement.reached_gate_numbers:
+        return HttpResponse(
+            f"Gate {gate.number} is not reached yet: {gate.after_phase_name} has not started.",
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
     job = ReportJob.request(
         kind=BOARD_GATE_SUMMARY.kind,
         subject=gate,

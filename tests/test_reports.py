@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from engagements.models import Outcome
@@ -174,3 +176,82 @@ def test_reports_refuse_to_fetch_files_or_urls():
     for url in ("file:///etc/passwd", "http://169.254.169.254/", "https://example.com/x.png"):
         with pytest.raises(ForbiddenFetch):
             refuse_fetch(url)
+
+
+def new_job(gate, org, owner):
+    return ReportJob.request(
+        kind="board_gate_summary",
+        subject=gate,
+        organisation=org,
+        requested_by=owner,
+        title="Board",
+    )
+
+
+def test_a_pdf_for_a_gate_not_yet_reached_is_refused_with_a_reason(client_for, owner, engagement):
+    gate = engagement.gates.get(number=3)
+    response = request_pdf(client_for(owner), gate)
+    assert response.status_code == 409
+    assert "Gate 3 is not reached yet" in response.content.decode()
+    assert not ReportJob.objects.exists()
+
+
+def test_a_job_another_worker_runs_is_looked_at_again_not_dropped(owner, decided_gate, org):
+    job = new_job(decided_gate, org, owner)
+    ReportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    tasks.render_report.apply(args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING and not job.file  # left to the other worker
+
+
+def test_the_sweeper_rescues_a_job_whose_worker_died(owner, decided_gate, org):
+    job = new_job(decided_gate, org, owner)
+    died = timezone.now() - tasks.STALE_AFTER - timedelta(seconds=1)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, started_at=died, attempts=1
+    )
+    assert tasks.requeue_stale_jobs.apply().get() == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.file and job.attempts == 2
+
+
+def test_the_sweeper_resends_a_job_whose_message_was_lost(owner, decided_gate, org):
+    job = new_job(decided_gate, org, owner)
+    lost = timezone.now() - tasks.LOST_AFTER - timedelta(seconds=1)
+    ReportJob.objects.filter(pk=job.pk).update(created_at=lost)
+    tasks.requeue_stale_jobs.apply()
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+
+
+def test_the_sweeper_fails_a_job_that_used_up_its_attempts(owner, decided_gate, org):
+    job = new_job(decided_gate, org, owner)
+    died = timezone.now() - tasks.STALE_AFTER - timedelta(seconds=1)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, started_at=died, attempts=tasks.MAX_RETRIES + 1
+    )
+    assert tasks.requeue_stale_jobs.apply().get() == 0
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "stopped responding" in job.error
+
+
+def test_the_sweeper_leaves_healthy_jobs_alone(owner, decided_gate, org):
+    job = new_job(decided_gate, org, owner)
+    ReportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    assert tasks.requeue_stale_jobs.apply().get() == 0
+
+
+def test_the_engagement_page_shows_each_gates_newest_version(client_for, owner, decided_gate, org):
+    for _ in range(3):
+        new_job(decided_gate, org, owner)
+    latest = ReportJob.objects.latest_by_subject([decided_gate])
+    assert latest[decided_gate.pk].version == 3
+    page = client_for(owner).get(reverse("engagements:detail", args=[decided_gate.engagement_id]))
+    assert "version 3" in page.content.decode()
+
+
+def test_report_jobs_go_with_their_gate(owner, org):
+    engagement = make_engagement(org, owner)
+    new_job(engagement.gates.get(number=1), org, owner)
+    engagement.delete()
+    assert not ReportJob.objects.exists()
