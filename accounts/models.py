@@ -13,6 +13,9 @@ class Organisation(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=50, unique=True)
+    is_demo = models.BooleanField(
+        default=False, help_text="Created by seed_demo, which touches no other organisation."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -85,3 +85,11 @@ def test_a_thousand_engagements_are_written_in_bulk(django_assert_max_num_querie
 def test_bad_arguments_are_refused_with_a_reason(args):
     with pytest.raises(CommandError):
         seed(*args)
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_touch_a_real_organisation():
+    real = Organisation.objects.create(name="Acme", slug="acme")
+    with pytest.raises(CommandError, match="not a demo organisation"):
+        seed("--org", "acme")
+    assert not real.memberships.exists() and not real.engagements.exists()

@@ -32,8 +32,17 @@ class Command(BaseCommand):
         with transaction.atomic():
             organisation, _ = Organisation.objects.get_or_create(
                 slug=slug,
-                defaults={"name": "Demo Corp" if slug == "demo" else f"{slug.title()} Corp"},
+                defaults={
+                    "name": "Demo Corp" if slug == "demo" else f"{slug.title()} Corp",
+                    "is_demo": True,
+                },
             )
+            if not organisation.is_demo:
+                # Never reset real people's passwords or add demo users to a real company.
+                raise CommandError(
+                    f"Organisation “{slug}” exists and is not a demo organisation; "
+                    "choose another --org."
+                )
             members = self._members(organisation, slug, make_password(password))
             added = seed_engagements(
                 organisation,
