@@ -45,4 +45,6 @@ def get_scoped(request, queryset, **lookup):
     `queryset` must offer `for_membership` (see `OrganisationScopedQuerySet`), so scoping
     cannot be forgotten: an unscoped queryset fails loudly here rather than leaking.
     """
+    if not hasattr(queryset, "for_membership"):
+        raise TypeError(f"{queryset.model.__name__} has no for_membership(): it cannot be scoped")
     return get_object_or_404(queryset.for_membership(request.membership), **lookup)

@@ -85,3 +85,28 @@ def test_posts_without_a_csrf_token_are_refused(owner, engagement):
         {"outcome": "go", "decided_on": "2026-03-02", "rationale": "x"},
     )
     assert response.status_code == 403
+
+
+def _request(remote, forwarded=None):
+    from django.test import RequestFactory
+
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return RequestFactory().get("/", **extra)
+
+
+def test_without_proxies_the_client_ip_is_the_peer_and_forwarded_headers_are_ignored(settings):
+    from accounts.client_ip import client_ip
+
+    settings.TRUSTED_PROXIES = 0
+    assert client_ip(_request("203.0.113.9", "1.2.3.4")) == "203.0.113.9"
+
+
+def test_behind_one_proxy_a_forged_left_hand_address_is_ignored(settings):
+    from accounts.client_ip import client_ip
+
+    settings.TRUSTED_PROXIES = 1
+    # The client forged 1.2.3.4; our proxy appended the address it really saw.
+    assert client_ip(_request("10.0.0.2", "1.2.3.4, 198.51.100.7")) == "198.51.100.7"
+    assert client_ip(_request("10.0.0.2")) == "10.0.0.2"

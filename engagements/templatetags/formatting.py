@@ -1,3 +1,5 @@
+"""Display filters: money, KPI figures, and dict lookups in templates."""
+
 from __future__ import annotations
 
 from decimal import Decimal
