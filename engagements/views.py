@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_scoped, member_required
-from handover.htmx import render_page
+from handover.htmx import invalid_form_status, render_page
 from reports.models import ReportJob
 
 from .actions import GateError, create_engagement, record_decision
@@ -54,7 +54,8 @@ def engagement_create(request):
         messages.success(request, f"Engagement “{engagement.title}” created.")
         return redirect("engagements:detail", pk=engagement.pk)
     context = {"form": form, "plan": plan, "kpis": kpis, "creating": True}
-    return render(request, "engagements/form.html", context, status=_status(request))
+    status = invalid_form_status(request) if request.method == "POST" else 200
+    return render(request, "engagements/form.html", context, status=status)
 
 
 @member_required("engagement.edit")
@@ -73,7 +74,8 @@ def engagement_edit(request, pk):
         messages.success(request, "Engagement saved.")
         return redirect("engagements:detail", pk=engagement.pk)
     context = {"form": form, "kpis": kpis, "phases": phases, "engagement": engagement}
-    return render(request, "engagements/form.html", context, status=_status(request))
+    status = invalid_form_status(request) if request.method == "POST" else 200
+    return render(request, "engagements/form.html", context, status=status)
 
 
 @member_required("engagement.view")
@@ -103,7 +105,7 @@ def gate_decide(request, pk, number):
             form = None
     engagement = _get_engagement_for_page(request, pk)
     context = _detail_context(request, engagement, decision_form=form)
-    status = 422 if form is not None else 200
+    status = invalid_form_status(request) if form is not None else 200
     return render_page(request, "engagements/detail.html", context, partial="body", status=status)
 
 
@@ -139,8 +141,3 @@ def _detail_context(request, engagement, decision_form=None):
             engagement.gate_list
         ),
     }
-
-
-def _status(request) -> int:
-    """422 for a posted form that did not validate, so clients and htmx can tell."""
-    return 422 if request.method == "POST" else 200

@@ -14,3 +14,12 @@ def render_page(request, template: str, context: dict, *, partial: str = "", sta
     if request.htmx and partial:
         template = f"{template}#{partial}"
     return render(request, template, context, status=status)
+
+
+def invalid_form_status(request) -> int:
+    """The status for a posted form that did not validate.
+
+    Plain posts get 422, so scripts and tests can tell; htmx gets 200 with the errors in the
+    fragment it swaps, because browsers log every 4xx fetch as a console error.
+    """
+    return 200 if request.htmx else 422

@@ -92,14 +92,20 @@ def test_cto_creates_an_engagement_records_go_and_downloads_the_board_pdf(
     assert timeline.count() == 1 and "Transition & Handover" in timeline.text_content()
     assert page.locator("table").filter(has_text="Development & Iteration").count() >= 1
 
+    # A decision without a rationale is refused in place (htmx swaps the 422 response).
+    gate = page.locator("#gate-1")
+    gate.get_by_label("Go", exact=True).check()
+    gate.get_by_role("button", name="Record decision").click()
+    page.get_by_text("Say why: the rationale is part of the record.").wait_for()
+    assert "Planned" in page.locator("tr", has_text="Development & Iteration").first.inner_text()
+
     gate = page.locator("#gate-1")
     gate.get_by_label("Go", exact=True).check()
     gate.get_by_label("Decided on").fill("2026-11-02")
     gate.get_by_label("Rationale").fill("Baseline beats the threshold on held-out data.")
     gate.get_by_role("button", name="Record decision").click()
     page.get_by_text("Recorded Go at gate 1.").wait_for()
-    phases = page.locator("table", has_text="Billing")
-    assert "Active" in phases.locator("tr", has_text="Development & Iteration").inner_text()
+    assert "Active" in page.locator("tr", has_text="Development & Iteration").first.inner_text()
     page.screenshot(path=ARTIFACTS / "engagement-after-go.png", full_page=True)
 
     page.locator("#gate-1").get_by_role("button", name="Board PDF").click()
