@@ -107,7 +107,7 @@ def _check_decidable(engagement, gate, phase, outcome, decided_on, new_end_date)
             f"This engagement is {engagement.get_status_display().lower()}: "
             "no further gate decisions can be recorded."
         )
-    earlier = list(gate.decisions.order_by("recorded_at", "pk"))
+    earlier = list(gate.decisions.all())
     final = next((d for d in earlier if d.is_final), None)
     if final:
         raise GateError(

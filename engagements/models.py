@@ -9,6 +9,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.utils.functional import cached_property
 
 from accounts.models import Membership, Organisation, OrganisationScopedQuerySet
 
@@ -68,6 +69,10 @@ class EngagementQuerySet(OrganisationScopedQuerySet):
             engagements = engagements.filter(vendor_contacts=membership)
         return engagements
 
+    def for_portfolio(self):
+        """What the portfolio shows: phases (one extra query), not the long text fields."""
+        return self.prefetch_related("phases").defer("business_problem", "outsourcing_reason")
+
     def with_plan(self):
         """Phases, gates and their decisions in three extra queries, whatever the row count."""
         return self.prefetch_related(
@@ -121,19 +126,19 @@ class Engagement(models.Model):
                 condition=Q(status__in=EngagementStatus.values), name="engagement_status_valid"
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "status"])]
+        indexes = [models.Index(fields=["organisation", "-created_at"], name="portfolio_order")]
 
     def __str__(self) -> str:
         return self.title
 
     # The helpers below read prefetched rows (see `with_plan`), so lists stay at constant queries.
-    @property
+    @cached_property
     def phase_list(self) -> list[Phase]:
-        return sorted(self.phases.all(), key=lambda p: p.number)
+        return list(self.phases.all())
 
-    @property
+    @cached_property
     def gate_list(self) -> list[Gate]:
-        return sorted(self.gates.all(), key=lambda g: g.number)
+        return list(self.gates.all())
 
     @property
     def reached_gate_numbers(self) -> set[int]:
@@ -145,12 +150,17 @@ class Engagement(models.Model):
         return next((p for p in self.phase_list if p.status == PhaseStatus.ACTIVE), None)
 
     @property
-    def next_gate(self) -> Gate | None:
+    def next_gate_number(self) -> int | None:
         """The gate that closes the current phase: the next decision this engagement needs."""
         phase = self.current_phase
         if phase is None or self.status in (EngagementStatus.STOPPED, EngagementStatus.COMPLETED):
             return None
-        return next((g for g in self.gate_list if g.number == phase.number), None)
+        return phase.number
+
+    @property
+    def next_gate(self) -> Gate | None:
+        number = self.next_gate_number
+        return next((g for g in self.gate_list if g.number == number), None)
 
 
 class Phase(models.Model):
@@ -170,7 +180,7 @@ class Phase(models.Model):
     )
 
     class Meta:
-        ordering = ["engagement", "number"]
+        ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["engagement", "number"], name="one_phase_per_number"),
             models.CheckConstraint(condition=Q(number__in=[1, 2, 3]), name="phase_number_1_to_3"),
@@ -208,7 +218,7 @@ class Gate(models.Model):
     objects = GateQuerySet.as_manager()
 
     class Meta:
-        ordering = ["engagement", "number"]
+        ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["engagement", "number"], name="one_gate_per_number"),
             models.CheckConstraint(condition=Q(number__in=[1, 2, 3]), name="gate_number_1_to_3"),
@@ -225,9 +235,9 @@ class Gate(models.Model):
     def after_phase_name(self) -> str:
         return PHASES[self.number][0]
 
-    @property
+    @cached_property
     def decision_list(self) -> list[GateDecision]:
-        return sorted(self.decisions.all(), key=lambda d: (d.recorded_at, d.pk))
+        return list(self.decisions.all())
 
     @property
     def latest_decision(self) -> GateDecision | None:
@@ -338,7 +348,7 @@ class Kpi(models.Model):
     )
 
     class Meta:
-        ordering = ["engagement", "kind", "id"]
+        ordering = ["kind", "id"]
         verbose_name = "KPI"
 
     def __str__(self) -> str:

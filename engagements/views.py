@@ -31,7 +31,7 @@ PAGE_SIZE = 50
 @member_required("engagement.view")
 def portfolio(request):
     """Every engagement the member may see, with phase, next gate, health and budget."""
-    engagements = Engagement.objects.for_membership(request.membership).with_plan()
+    engagements = Engagement.objects.for_membership(request.membership).for_portfolio()
     page = Paginator(engagements, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = [(engagement, engagement_health(engagement, today)) for engagement in page]

@@ -40,7 +40,9 @@ def request_board_summary(request, gate_pk):
 @member_required("report.view")
 def job_detail(request, pk):
     """The job's page; htmx polls its status partial until the PDF is ready or failed."""
-    job = get_scoped(request, ReportJob.objects.select_related("requested_by"), pk=pk)
+    job = get_scoped(request, ReportJob.objects, pk=pk)
+    if request.htmx:  # the poll, every second: only what the status partial shows
+        return render_page(request, "reports/job.html", {"job": job}, partial="status")
     versions = (
         ReportJob.objects.for_membership(request.membership)
         .filter(kind=job.kind, content_type_id=job.content_type_id, object_id=job.object_id)
@@ -48,7 +50,7 @@ def job_detail(request, pk):
         .order_by("-version")
     )
     context = {"job": job, "versions": versions, "subject": job.subject}
-    return render_page(request, "reports/job.html", context, partial="status")
+    return render_page(request, "reports/job.html", context)
 
 
 @member_required("report.view")
