@@ -8,15 +8,20 @@ MANAGE := DEBUG=$${DEBUG:-1} $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint worker beat clean
+.PHONY: run test install lint worker beat clean prereqs
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+prereqs:
 	@scripts/check-prereqs
-	@test -x $(PY) || python3 -m venv $(VENV)
+
+# A fresh environment whenever the pins change, so a package dropped from the
+# requirements cannot linger here and hide a missing pin.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	rm -rf $(VENV)
+	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-install: $(VENV)/.installed
+install: prereqs $(VENV)/.installed
 
 run: install
 	$(MANAGE) migrate --noinput
@@ -37,7 +42,8 @@ worker: install
 		--max-tasks-per-child=50 --max-memory-per-child=600000
 
 beat: install
-	$(VENV)/bin/celery -A handover beat --loglevel=INFO
+	$(VENV)/bin/celery -A handover beat --loglevel=INFO --schedule=.celerybeat-schedule
 
 clean:
-	rm -rf $(VENV) .pytest_cache media/reports db.sqlite3
+	rm -rf $(VENV) .pytest_cache media db.sqlite3 .test-db.sqlite3 test-artifacts \
+		.celerybeat-schedule*

@@ -272,7 +272,8 @@ class GateDecisionQuerySet(models.QuerySet):
 
 
 class GateDecision(models.Model):
-    """A recorded Go / No-Go / Hold / Recycle. Never edited: a correction is a new record."""
+    """A recorded Go / No-Go / Hold / Recycle. Never edited or deleted: Go and No-Go close the
+    gate; after Hold or Recycle the next decision is a new record."""
 
     gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
