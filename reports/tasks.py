@@ -11,6 +11,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
+from django.db.models import F
 from django.utils import timezone
 
 from .models import JobStatus, ReportJob
@@ -87,6 +88,7 @@ def _handle_failure(task, job: ReportJob, exc: Exception) -> None:
             status=JobStatus.RETRYING,
             step=f"Attempt {job.attempts} failed; retrying in {countdown} s",
             error=f"{type(exc).__name__}: {exc}"[:2000],
+            sent_at=timezone.now() + timedelta(seconds=countdown),
         )
         log.warning("report job %s failed, retrying: %s", job.pk, exc)
         raise task.retry(exc=exc, countdown=countdown)
@@ -102,12 +104,13 @@ def _handle_failure(task, job: ReportJob, exc: Exception) -> None:
 @shared_task
 def requeue_stale_jobs() -> int:
     """Periodic: send again the jobs whose worker died or whose message was lost, and fail
-    those that have used up their attempts. Claiming keeps a resend from running twice."""
+    those that have used up their attempts. Claiming keeps a resend from running twice, and
+    a resend counts as an attempt, so a job no worker takes ends failed, not resent forever."""
     now = timezone.now()
     stale = ReportJob.objects.filter(
         status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER
     ) | ReportJob.objects.filter(
-        status__in=[JobStatus.QUEUED, JobStatus.RETRYING], created_at__lt=now - LOST_AFTER
+        status__in=[JobStatus.QUEUED, JobStatus.RETRYING], sent_at__lt=now - LOST_AFTER
     )
     resent = 0
     for job in stale:
@@ -115,10 +118,15 @@ def requeue_stale_jobs() -> int:
             ReportJob.objects.filter(pk=job.pk, status=job.status).update(
                 status=JobStatus.FAILED,
                 step="Failed",
-                error="The worker stopped responding on every attempt.",
+                error="No worker finished this report after every attempt; "
+                "check that the Celery worker is running.",
                 finished_at=now,
             )
-        else:
+            continue
+        sent = ReportJob.objects.filter(pk=job.pk, status=job.status).update(
+            sent_at=now, attempts=F("attempts") + (job.status != JobStatus.RUNNING)
+        )
+        if sent:
             render_report.delay(job.pk)
             resent += 1
     return resent

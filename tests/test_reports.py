@@ -218,10 +218,34 @@ def test_the_sweeper_rescues_a_job_whose_worker_died(owner, decided_gate, org):
 def test_the_sweeper_resends_a_job_whose_message_was_lost(owner, decided_gate, org):
     job = new_job(decided_gate, org, owner)
     lost = timezone.now() - tasks.LOST_AFTER - timedelta(seconds=1)
-    ReportJob.objects.filter(pk=job.pk).update(created_at=lost)
+    ReportJob.objects.filter(pk=job.pk).update(sent_at=lost)
     tasks.requeue_stale_jobs.apply()
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
+
+
+def test_a_job_no_worker_takes_is_resent_a_few_times_then_failed(
+    owner, decided_gate, org, monkeypatch
+):
+    job = new_job(decided_gate, org, owner)
+    monkeypatch.setattr(tasks.render_report, "delay", lambda job_id: None)  # no worker at all
+    for _ in range(tasks.MAX_RETRIES + 2):
+        ReportJob.objects.filter(pk=job.pk).update(
+            sent_at=timezone.now() - tasks.LOST_AFTER - timedelta(seconds=1)
+        )
+        tasks.requeue_stale_jobs.apply()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "worker is running" in job.error
+
+
+def test_a_job_waiting_out_its_retry_backoff_is_not_resent(owner, decided_gate, org):
+    job = new_job(decided_gate, org, owner)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RETRYING,
+        created_at=timezone.now() - timedelta(hours=1),
+        sent_at=timezone.now() + timedelta(minutes=4),
+    )
+    assert tasks.requeue_stale_jobs.apply().get() == 0
 
 
 def test_the_sweeper_fails_a_job_that_used_up_its_attempts(owner, decided_gate, org):
@@ -232,7 +256,7 @@ def test_the_sweeper_fails_a_job_that_used_up_its_attempts(owner, decided_gate, 
     )
     assert tasks.requeue_stale_jobs.apply().get() == 0
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and "stopped responding" in job.error
+    assert job.status == JobStatus.FAILED and "worker is running" in job.error
 
 
 def test_the_sweeper_leaves_healthy_jobs_alone(owner, decided_gate, org):
