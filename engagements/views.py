@@ -35,12 +35,7 @@ def portfolio(request):
     page = Paginator(engagements, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = [(engagement, engagement_health(engagement, today)) for engagement in page]
-    context = {
-        "page": page,
-        "rows": rows,
-        "internal": request.membership.can("engagement.view_internal"),
-    }
-    return render(request, "engagements/portfolio.html", context)
+    return render(request, "engagements/portfolio.html", {"page": page, "rows": rows})
 
 
 @member_required("engagement.edit")
@@ -133,10 +128,6 @@ def _detail_context(request, engagement, decision_form=None):
         "timeline": phase_timeline(phases, today),
         "warnings": plan_warnings(planned),
         "decision_form": decision_form if can_decide else None,
-        "internal": request.membership.can("engagement.view_internal"),
-        "can_edit": request.membership.can("engagement.edit"),
-        "can_request_report": request.membership.can("report.request"),
-        "can_view_reports": request.membership.can("report.view"),
         "report_jobs": ReportJob.objects.for_membership(request.membership).latest_by_subject(
             engagement.gate_list
         ),

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 
 def render_page(request, template: str, context: dict, *, partial: str = "", status: int = 200):
     """Render `template`, or only its `{% partialdef partial %}` when htmx asked for it.
 
     The same view thus serves the page (plain GET, no JavaScript) and the fragment htmx
-    swaps in; `VaryOnHtmxMiddleware` keeps caches from mixing the two up.
+    swaps in; `VaryOnHtmxMiddleware` keeps caches from mixing the two up. Flash messages
+    queued for an htmx request ride along as an out-of-band swap of the page's #messages.
     """
-    if request.htmx and partial:
-        template = f"{template}#{partial}"
-    return render(request, template, context, status=status)
+    if not (request.htmx and partial):
+        return render(request, template, context, status=status)
+    response = render(request, f"{template}#{partial}", context, status=status)
+    if len(messages.get_messages(request)):
+        response.write(render_to_string("includes/messages.html", {"oob": True}, request))
+    return response
 
 
 def invalid_form_status(request) -> int:
