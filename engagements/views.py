@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import get_scoped, member_required
 from handover.htmx import invalid_form_status, render_page
+from reports.board import BOARD_GATE_SUMMARY
 from reports.models import ReportJob
 
 from .actions import GateError, create_engagement, record_decision
@@ -129,6 +130,6 @@ def _detail_context(request, engagement, decision_form=None):
         "warnings": plan_warnings(planned),
         "decision_form": decision_form if can_decide else None,
         "report_jobs": ReportJob.objects.for_membership(request.membership).latest_by_subject(
-            engagement.gate_list
+            BOARD_GATE_SUMMARY.kind, engagement.gate_list
         ),
     }

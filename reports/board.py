@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 
 from engagements.charts import phase_timeline
@@ -40,12 +41,16 @@ def title(gate: Gate) -> str:
     return f"Board go/no-go summary — gate {gate.number} — {gate.engagement.title}"
 
 
+def back_link(gate: Gate) -> tuple[str, str]:
+    return reverse("engagements:detail", args=[gate.engagement_id]), gate.engagement.title
+
+
 BOARD_GATE_SUMMARY = register(
     ReportType(
         kind=KIND,
-        label="Board go/no-go summary",
         template="reports/board_gate_summary.html",
         build_context=build_context,
         title=title,
+        back_link=back_link,
     )
 )

@@ -26,20 +26,17 @@ FINISHED = (JobStatus.DONE, JobStatus.FAILED)
 
 
 class ReportJobQuerySet(OrganisationScopedQuerySet):
-    def for_subject(self, subject):
-        return self.filter(
-            content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
-        )
-
-    def latest_by_subject(self, subjects) -> dict[int, ReportJob]:
-        """The newest job of each subject (all of one model), in one query."""
+    def latest_by_subject(self, kind: str, subjects) -> dict[int, ReportJob]:
+        """The newest job of `kind` for each subject (all of one model), in one query."""
         if not subjects:
             return {}
         content_type = ContentType.objects.get_for_model(subjects[0])
-        jobs = self.filter(content_type=content_type, object_id__in=[s.pk for s in subjects])
+        jobs = self.filter(
+            kind=kind, content_type=content_type, object_id__in=[s.pk for s in subjects]
+        )
         newest = jobs.filter(
             version=Subquery(
-                jobs.filter(object_id=OuterRef("object_id"), kind=OuterRef("kind"))
+                jobs.filter(object_id=OuterRef("object_id"))
                 .order_by("-version")
                 .values("version")[:1]
             )

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ReportType:
+    """How to render one kind of PDF about one kind of object (its subject)."""
+
     kind: str
-    label: str
     template: str
     build_context: Callable[[object], dict]
     title: Callable[[object], str]
+    back_link: Callable[[object], tuple[str, str]]  # subject → (url, label) for the job page
 
 
 REPORT_TYPES: dict[str, ReportType] = {}

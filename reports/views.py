@@ -10,6 +10,7 @@ from handover.htmx import render_page
 
 from .board import BOARD_GATE_SUMMARY
 from .models import ReportJob
+from .registry import REPORT_TYPES
 from .tasks import render_report
 
 
@@ -49,8 +50,11 @@ def job_detail(request, pk):
         .select_related("requested_by")
         .order_by("-version")
     )
-    context = {"job": job, "versions": versions, "subject": job.subject}
-    return render_page(request, "reports/job.html", context)
+    subject, report_type = job.subject, REPORT_TYPES.get(job.kind)
+    back = report_type.back_link(subject) if subject and report_type else None
+    return render_page(
+        request, "reports/job.html", {"job": job, "versions": versions, "back": back}
+    )
 
 
 @member_required("report.view")

@@ -268,7 +268,7 @@ def test_the_sweeper_leaves_healthy_jobs_alone(owner, decided_gate, org):
 def test_the_engagement_page_shows_each_gates_newest_version(client_for, owner, decided_gate, org):
     for _ in range(3):
         new_job(decided_gate, org, owner)
-    latest = ReportJob.objects.latest_by_subject([decided_gate])
+    latest = ReportJob.objects.latest_by_subject("board_gate_summary", [decided_gate])
     assert latest[decided_gate.pk].version == 3
     page = client_for(owner).get(reverse("engagements:detail", args=[decided_gate.engagement_id]))
     assert "version 3" in page.content.decode()
