@@ -17,22 +17,26 @@ from .models import (
     Phase,
     PhaseStatus,
 )
-from .planning import default_plan
+from .planning import DEFAULT_DEVELOPMENT_WEEKS, DEFAULT_POC_WEEKS, default_plan
 
 
 class GateError(Exception):
     """A decision that the engagement's state does not allow, with a reason for the user."""
 
 
-def build_plan(engagement: Engagement, poc_weeks: int, development_weeks: int):
+def build_plan(
+    engagement: Engagement,
+    poc_weeks: int = DEFAULT_POC_WEEKS,
+    development_weeks: int = DEFAULT_DEVELOPMENT_WEEKS,
+):
     """Unsaved phases and gates for a new engagement, PoC active from the start date."""
     phases = [
         Phase(
             engagement=engagement,
             number=planned.number,
             billing_model=PHASES[planned.number][1],
-            planned_start=planned.start,
-            planned_end=planned.end,
+            planned_start=planned.planned_start,
+            planned_end=planned.planned_end,
             status=PhaseStatus.ACTIVE if planned.number == 1 else PhaseStatus.PLANNED,
             actual_start=engagement.start_date if planned.number == 1 else None,
         )
@@ -44,7 +48,11 @@ def build_plan(engagement: Engagement, poc_weeks: int, development_weeks: int):
 
 @transaction.atomic
 def create_engagement(
-    engagement: Engagement, kpis, *, poc_weeks: int = 8, development_weeks: int = 16
+    engagement: Engagement,
+    kpis,
+    *,
+    poc_weeks: int = DEFAULT_POC_WEEKS,
+    development_weeks: int = DEFAULT_DEVELOPMENT_WEEKS,
 ) -> Engagement:
     """Save a new engagement with its KPIs, its three phases and its three gates."""
     engagement.save()

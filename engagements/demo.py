@@ -118,7 +118,7 @@ def seed_engagements(
             start_date=today - timedelta(weeks=scenario.weeks_ago),
             created_by=owner.user,
         )
-        engagement_phases, engagement_gates = build_plan(engagement, 8, 16)
+        engagement_phases, engagement_gates = build_plan(engagement)
         by_number = {p.number: p for p in engagement_phases}
         for number, outcome, week, new_end in scenario.decisions:
             decision = GateDecision(

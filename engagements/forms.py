@@ -6,7 +6,13 @@ from django import forms
 from django.forms import BaseModelFormSet, inlineformset_factory, modelformset_factory
 
 from .models import Engagement, GateDecision, Kpi, Outcome, Phase, PhaseStatus
-from .planning import DEFAULT_DEVELOPMENT_WEEKS, DEFAULT_POC_WEEKS
+from .planning import (
+    DEFAULT_DEVELOPMENT_WEEKS,
+    DEFAULT_POC_WEEKS,
+    HANDOVER_SHARE,
+    HANDOVER_WEEKS,
+    POC_WEEKS,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -43,14 +49,18 @@ class PlanForm(forms.Form):
         initial=DEFAULT_POC_WEEKS,
         min_value=1,
         max_value=52,
-        help_text="The guide expects 6–12 weeks, billed time & materials.",
+        help_text=f"The guide expects {POC_WEEKS[0]}–{POC_WEEKS[1]} weeks, billed time & "
+        "materials.",
     )
     development_weeks = forms.IntegerField(
         label="Development & Iteration (weeks)",
         initial=DEFAULT_DEVELOPMENT_WEEKS,
         min_value=1,
         max_value=156,
-        help_text="Handover is then sized to 15–20% of the total (4–8 weeks).",
+        help_text=(
+            f"Handover is then sized to {HANDOVER_SHARE[0]:.0%}–{HANDOVER_SHARE[1]:.0%} of the "
+            f"total ({HANDOVER_WEEKS[0]}–{HANDOVER_WEEKS[1]} weeks)."
+        ),
     )
 
 

@@ -5,25 +5,46 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
 POC_WEEKS = (6, 12)
 HANDOVER_WEEKS = (4, 8)
 HANDOVER_SHARE = (0.15, 0.20)
 
+FIXED_PRICE = "fixed_price"  # BillingModel.FIXED_PRICE, without importing the models
+
 DEFAULT_POC_WEEKS = 8
 DEFAULT_DEVELOPMENT_WEEKS = 16
+
+
+NORMS = (
+    f"Discovery & PoC: {POC_WEEKS[0]}–{POC_WEEKS[1]} weeks, billed time & materials. "
+    "Development & Iteration: a dedicated team. "
+    f"Transition & Handover: {HANDOVER_WEEKS[0]}–{HANDOVER_WEEKS[1]} weeks, "
+    f"{HANDOVER_SHARE[0]:.0%}–{HANDOVER_SHARE[1]:.0%} of the total."
+)
+
+
+class PhasePlan(Protocol):
+    """What the norms read of a phase: a saved `Phase` or a `PlannedPhase` alike."""
+
+    number: int
+    billing_model: str
+
+    @property
+    def planned_weeks(self) -> float: ...
 
 
 @dataclass(frozen=True)
 class PlannedPhase:
     number: int
-    start: date
-    end: date
+    planned_start: date
+    planned_end: date
     billing_model: str = ""
 
     @property
-    def weeks(self) -> float:
-        return (self.end - self.start).days / 7
+    def planned_weeks(self) -> float:
+        return (self.planned_end - self.planned_start).days / 7
 
 
 def handover_weeks_for(build_weeks: int) -> int:
@@ -48,29 +69,29 @@ def default_plan(
     return phases
 
 
-def plan_warnings(phases: list[PlannedPhase]) -> list[str]:
+def plan_warnings(phases: list[PhasePlan]) -> list[str]:
     """Where a plan breaks the guide's norms (R01, R02, R05, R06), in words a CTO can act on."""
     by_number = {p.number: p for p in phases}
     warnings = []
     poc, handover = by_number.get(1), by_number.get(3)
-    if poc and not POC_WEEKS[0] <= poc.weeks <= POC_WEEKS[1]:
+    if poc and not POC_WEEKS[0] <= poc.planned_weeks <= POC_WEEKS[1]:
         warnings.append(
-            f"Discovery & PoC is planned for {poc.weeks:g} weeks; the guide expects "
+            f"Discovery & PoC is planned for {poc.planned_weeks:g} weeks; the guide expects "
             f"{POC_WEEKS[0]}–{POC_WEEKS[1]} weeks."
         )
-    if poc and poc.billing_model == "fixed_price":
+    if poc and poc.billing_model == FIXED_PRICE:
         warnings.append(
             "Discovery & PoC is billed at a fixed price; bill it as time & materials — nobody "
             "can price an experiment before seeing the data."
         )
     if handover:
-        if not HANDOVER_WEEKS[0] <= handover.weeks <= HANDOVER_WEEKS[1]:
+        if not HANDOVER_WEEKS[0] <= handover.planned_weeks <= HANDOVER_WEEKS[1]:
             warnings.append(
-                f"Transition & Handover is planned for {handover.weeks:g} weeks; the guide "
+                f"Transition & Handover is planned for {handover.planned_weeks:g} weeks; the guide "
                 f"expects {HANDOVER_WEEKS[0]}–{HANDOVER_WEEKS[1]} weeks."
             )
-        total = sum(p.weeks for p in phases)
-        share = handover.weeks / total if total else 0
+        total = sum(p.planned_weeks for p in phases)
+        share = handover.planned_weeks / total if total else 0
         if total and share < HANDOVER_SHARE[0]:
             warnings.append(
                 f"Handover is {share:.0%} of total project time; budget 15–20% so your team "

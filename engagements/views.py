@@ -24,7 +24,7 @@ from .forms import (
 )
 from .health import engagement_health
 from .models import Engagement
-from .planning import PlannedPhase, plan_warnings
+from .planning import NORMS, plan_warnings
 
 PAGE_SIZE = 50
 
@@ -69,7 +69,13 @@ def engagement_edit(request, pk):
             phases.save()
         messages.success(request, "Engagement saved.")
         return redirect("engagements:detail", pk=engagement.pk)
-    context = {"form": form, "kpis": kpis, "phases": phases, "engagement": engagement}
+    context = {
+        "form": form,
+        "kpis": kpis,
+        "phases": phases,
+        "engagement": engagement,
+        "norms": NORMS,
+    }
     status = invalid_form_status(request) if request.method == "POST" else 200
     return render(request, "engagements/form.html", context, status=status)
 
@@ -117,9 +123,6 @@ def _detail_context(request, engagement, decision_form=None):
     can_decide = request.membership.can("gate.decide")
     if decision_form is None and next_gate and can_decide:
         decision_form = DecisionForm(initial={"decided_on": today})
-    planned = [
-        PlannedPhase(p.number, p.planned_start, p.planned_end, p.billing_model) for p in phases
-    ]
     return {
         "engagement": engagement,
         "phases": phases,
@@ -127,7 +130,7 @@ def _detail_context(request, engagement, decision_form=None):
         "next_gate": next_gate,
         "health": engagement_health(engagement, today),
         "timeline": phase_timeline(phases, today),
-        "warnings": plan_warnings(planned),
+        "warnings": plan_warnings(phases),
         "decision_form": decision_form if can_decide else None,
         "report_jobs": ReportJob.objects.for_membership(request.membership).latest_by_subject(
             BOARD_GATE_SUMMARY.kind, engagement.gate_list

@@ -5,11 +5,12 @@ from engagements.planning import PlannedPhase, default_plan, handover_weeks_for,
 
 def test_default_plan_has_an_eight_week_poc_and_a_handover_of_15_to_20_percent():
     phases = default_plan(date(2026, 1, 5))
-    weeks = [p.weeks for p in phases]
+    weeks = [p.planned_weeks for p in phases]
     assert weeks[0] == 8
     assert 4 <= weeks[2] <= 8
     assert 0.15 <= weeks[2] / sum(weeks) <= 0.20
-    assert phases[1].start == phases[0].end and phases[2].start == phases[1].end
+    assert phases[1].planned_start == phases[0].planned_end
+    assert phases[2].planned_start == phases[1].planned_end
     assert plan_warnings(phases) == []
 
 
