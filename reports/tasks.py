@@ -30,7 +30,7 @@ class PermanentReportError(Exception):
     """A failure that retrying cannot fix (the subject is gone, the kind is unknown)."""
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+@shared_task(bind=True, max_retries=MAX_RETRIES)
 def render_report(self, job_id: int) -> None:
     job = ReportJob.objects.filter(pk=job_id).first()
     if job is None or job.status == JobStatus.DONE:

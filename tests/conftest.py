@@ -19,6 +19,7 @@ from accounts.roles import Role
 from engagements.actions import create_engagement, record_decision
 from engagements.models import Engagement, Kpi
 from handover.celery import app as celery_app
+from reports.models import ReportJob
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -76,6 +77,17 @@ def decide(engagement, number, outcome, by, on=date(2026, 3, 2), rationale="Beca
     gate = engagement.gates.get(number=number)
     return record_decision(
         gate, outcome=outcome, rationale=rationale, decided_by=by, decided_on=on, **extra
+    )
+
+
+def request_job(gate, by) -> ReportJob:
+    """A queued board-summary job for `gate`, as the Board PDF button creates it."""
+    return ReportJob.request(
+        kind="board_gate_summary",
+        subject=gate,
+        organisation=gate.engagement.organisation,
+        requested_by=by,
+        title="Board go/no-go summary",
     )
 
 

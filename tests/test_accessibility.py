@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from engagements.models import Engagement, Gate
-from reports.models import ReportJob
 from reports.tasks import render_report
 
-from .test_browser import CHROMIUM, browser  # noqa: F401 — the shared Chromium fixture
+from .conftest import request_job
+from .test_browser import browser  # noqa: F401 — the shared Chromium fixture
 
 pytestmark = pytest.mark.browser
 
@@ -29,13 +29,7 @@ def test_main_pages_have_no_axe_violations(live_server, browser, width, settings
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", "--engagements", "7", "--password", "demo-pass")
     decided = Gate.objects.filter(decisions__isnull=False).select_related("engagement").first()
-    job = ReportJob.request(
-        kind="board_gate_summary",
-        subject=decided,
-        organisation=decided.engagement.organisation,
-        requested_by=None,
-        title="Board go/no-go summary",
-    )
+    job = request_job(decided, None)
     render_report.apply(args=[job.pk])
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()

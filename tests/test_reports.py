@@ -15,7 +15,7 @@ from reports import tasks
 from reports.models import JobStatus, ReportJob
 from reports.rendering import ForbiddenFetch, refuse_fetch
 
-from .conftest import decide, make_engagement
+from .conftest import decide, make_engagement, request_job
 
 
 def pdf_text(job: ReportJob) -> str:
@@ -70,29 +70,14 @@ def test_htmx_request_returns_the_status_partial_and_download_works(client_for, 
 
 
 def test_a_queued_job_polls_until_it_finishes(client_for, owner, decided_gate, org):
-    job = ReportJob.request(
-        kind="board_gate_summary",
-        subject=decided_gate,
-        organisation=org,
-        requested_by=owner,
-        title="Board",
-    )
+    job = request_job(decided_gate, owner)
     page = client_for(owner).get(reverse("reports:job", args=[job.pk]), HTTP_HX_REQUEST="true")
     body = page.content.decode()
     assert 'hx-trigger="every 1s"' in body and "<progress" in body
 
 
 def test_each_request_is_a_new_version_and_earlier_files_are_kept(owner, decided_gate, org):
-    jobs = [
-        ReportJob.request(
-            kind="board_gate_summary",
-            subject=decided_gate,
-            organisation=org,
-            requested_by=owner,
-            title="Board",
-        )
-        for _ in range(2)
-    ]
+    jobs = [request_job(decided_gate, owner) for _ in range(2)]
     for job in jobs:
         tasks.render_report.apply(args=[job.pk])
     assert [j.version for j in jobs] == [1, 2]
@@ -101,13 +86,7 @@ def test_each_request_is_a_new_version_and_earlier_files_are_kept(owner, decided
 
 
 def test_running_the_task_twice_leaves_one_current_file(owner, decided_gate, org, tmp_path):
-    job = ReportJob.request(
-        kind="board_gate_summary",
-        subject=decided_gate,
-        organisation=org,
-        requested_by=owner,
-        title="Board",
-    )
+    job = request_job(decided_gate, owner)
     tasks.render_report.apply(args=[job.pk])
     first = ReportJob.objects.get(pk=job.pk).file.name
     # A redelivered message after success changes nothing …
@@ -128,13 +107,7 @@ def test_transient_failures_are_retried_then_shown_honestly(owner, decided_gate,
         raise OSError("disk full")
 
     monkeypatch.setattr(tasks, "render_pdf", broken)
-    job = ReportJob.request(
-        kind="board_gate_summary",
-        subject=decided_gate,
-        organisation=org,
-        requested_by=owner,
-        title="Board",
-    )
+    job = request_job(decided_gate, owner)
     tasks.render_report.apply(args=[job.pk])
     job.refresh_from_db()
     assert len(calls) == tasks.MAX_RETRIES + 1
@@ -143,13 +116,7 @@ def test_transient_failures_are_retried_then_shown_honestly(owner, decided_gate,
 
 
 def test_a_missing_subject_fails_at_once_without_retrying(owner, decided_gate, org, monkeypatch):
-    job = ReportJob.request(
-        kind="board_gate_summary",
-        subject=decided_gate,
-        organisation=org,
-        requested_by=owner,
-        title="Board",
-    )
+    job = request_job(decided_gate, owner)
     ReportJob.objects.filter(pk=job.pk).update(object_id=999_999)
     tasks.render_report.apply(args=[job.pk])
     job.refresh_from_db()
@@ -158,15 +125,7 @@ def test_a_missing_subject_fails_at_once_without_retrying(owner, decided_gate, o
 
 
 def test_a_running_job_is_not_claimed_twice(owner, decided_gate, org):
-    job = ReportJob.request(
-        kind="board_gate_summary",
-        subject=decided_gate,
-        organisation=org,
-        requested_by=owner,
-        title="Board",
-    )
-    from datetime import timedelta
-
+    job = request_job(decided_gate, owner)
     assert job.claim(stale_after=timedelta(minutes=3))
     assert not job.claim(stale_after=timedelta(minutes=3))
     assert job.claim(stale_after=timedelta(seconds=-1))  # a dead worker's job is reclaimed
@@ -178,16 +137,6 @@ def test_reports_refuse_to_fetch_files_or_urls():
             refuse_fetch(url)
 
 
-def new_job(gate, org, owner):
-    return ReportJob.request(
-        kind="board_gate_summary",
-        subject=gate,
-        organisation=org,
-        requested_by=owner,
-        title="Board",
-    )
-
-
 def test_a_pdf_for_a_gate_not_yet_reached_is_refused_with_a_reason(client_for, owner, engagement):
     gate = engagement.gates.get(number=3)
     response = request_pdf(client_for(owner), gate)
@@ -197,7 +146,7 @@ def test_a_pdf_for_a_gate_not_yet_reached_is_refused_with_a_reason(client_for, o
 
 
 def test_a_job_another_worker_runs_is_looked_at_again_not_dropped(owner, decided_gate, org):
-    job = new_job(decided_gate, org, owner)
+    job = request_job(decided_gate, owner)
     ReportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
     tasks.render_report.apply(args=[job.pk])
     job.refresh_from_db()
@@ -205,7 +154,7 @@ def test_a_job_another_worker_runs_is_looked_at_again_not_dropped(owner, decided
 
 
 def test_the_sweeper_rescues_a_job_whose_worker_died(owner, decided_gate, org):
-    job = new_job(decided_gate, org, owner)
+    job = request_job(decided_gate, owner)
     died = timezone.now() - tasks.STALE_AFTER - timedelta(seconds=1)
     ReportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.RUNNING, started_at=died, attempts=1
@@ -216,7 +165,7 @@ def test_the_sweeper_rescues_a_job_whose_worker_died(owner, decided_gate, org):
 
 
 def test_the_sweeper_resends_a_job_whose_message_was_lost(owner, decided_gate, org):
-    job = new_job(decided_gate, org, owner)
+    job = request_job(decided_gate, owner)
     lost = timezone.now() - tasks.LOST_AFTER - timedelta(seconds=1)
     ReportJob.objects.filter(pk=job.pk).update(sent_at=lost)
     tasks.requeue_stale_jobs.apply()
@@ -227,7 +176,7 @@ def test_the_sweeper_resends_a_job_whose_message_was_lost(owner, decided_gate, o
 def test_a_job_no_worker_takes_is_resent_a_few_times_then_failed(
     owner, decided_gate, org, monkeypatch
 ):
-    job = new_job(decided_gate, org, owner)
+    job = request_job(decided_gate, owner)
     monkeypatch.setattr(tasks.render_report, "delay", lambda job_id: None)  # no worker at all
     for _ in range(tasks.MAX_RETRIES + 2):
         ReportJob.objects.filter(pk=job.pk).update(
@@ -239,7 +188,7 @@ def test_a_job_no_worker_takes_is_resent_a_few_times_then_failed(
 
 
 def test_a_job_waiting_out_its_retry_backoff_is_not_resent(owner, decided_gate, org):
-    job = new_job(decided_gate, org, owner)
+    job = request_job(decided_gate, owner)
     ReportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.RETRYING,
         created_at=timezone.now() - timedelta(hours=1),
@@ -249,7 +198,7 @@ def test_a_job_waiting_out_its_retry_backoff_is_not_resent(owner, decided_gate, 
 
 
 def test_the_sweeper_fails_a_job_that_used_up_its_attempts(owner, decided_gate, org):
-    job = new_job(decided_gate, org, owner)
+    job = request_job(decided_gate, owner)
     died = timezone.now() - tasks.STALE_AFTER - timedelta(seconds=1)
     ReportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.RUNNING, started_at=died, attempts=tasks.MAX_RETRIES + 1
@@ -260,14 +209,14 @@ def test_the_sweeper_fails_a_job_that_used_up_its_attempts(owner, decided_gate, 
 
 
 def test_the_sweeper_leaves_healthy_jobs_alone(owner, decided_gate, org):
-    job = new_job(decided_gate, org, owner)
+    job = request_job(decided_gate, owner)
     ReportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
     assert tasks.requeue_stale_jobs.apply().get() == 0
 
 
 def test_the_engagement_page_shows_each_gates_newest_version(client_for, owner, decided_gate, org):
     for _ in range(3):
-        new_job(decided_gate, org, owner)
+        request_job(decided_gate, owner)
     latest = ReportJob.objects.latest_by_subject("board_gate_summary", [decided_gate])
     assert latest[decided_gate.pk].version == 3
     page = client_for(owner).get(reverse("engagements:detail", args=[decided_gate.engagement_id]))
@@ -276,6 +225,6 @@ def test_the_engagement_page_shows_each_gates_newest_version(client_for, owner, 
 
 def test_report_jobs_go_with_their_gate(owner, org):
     engagement = make_engagement(org, owner)
-    new_job(engagement.gates.get(number=1), org, owner)
+    request_job(engagement.gates.get(number=1), owner)
     engagement.delete()
     assert not ReportJob.objects.exists()

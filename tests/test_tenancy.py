@@ -10,9 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.roles import Role
 from engagements.models import Engagement
-from reports.models import ReportJob
 
-from .conftest import make_engagement, make_member
+from .conftest import make_engagement, make_member, request_job
 
 PUBLIC = {"accounts:login", "accounts:logout"}
 
@@ -55,9 +54,7 @@ def test_every_url_is_in_the_table():
 def objects(org, owner):
     engagement = make_engagement(org, owner)
     gate = engagement.gates.get(number=1)
-    job = ReportJob.request(
-        kind="board_gate_summary", subject=gate, organisation=org, requested_by=owner, title="t"
-    )
+    job = request_job(gate, owner)
     return {"engagement": engagement, "gate": gate, "job": job}
 
 
