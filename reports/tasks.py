@@ -123,8 +123,10 @@ def requeue_stale_jobs() -> int:
                 finished_at=now,
             )
             continue
+        # A resend of a job no worker claimed counts as an attempt (a claim counts the others).
+        unclaimed = 0 if job.status == JobStatus.RUNNING else 1
         sent = ReportJob.objects.filter(pk=job.pk, status=job.status).update(
-            sent_at=now, attempts=F("attempts") + (job.status != JobStatus.RUNNING)
+            sent_at=now, attempts=F("attempts") + unclaimed
         )
         if sent:
             render_report.delay(job.pk)
