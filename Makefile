@@ -25,7 +25,7 @@ install: prereqs $(VENV)/.installed
 
 run: install
 	$(MANAGE) migrate --noinput
-	$(MANAGE) seed_demo
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(MANAGE) seed_demo
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 lint: install
