@@ -1,6 +1,7 @@
-"""The one access mechanism: every view is wrapped in `member_required(perm)`, and every
-object is fetched through `get_scoped`, so another organisation's object is a 404 and a
-too-weak role is a 403 — without a check repeated in each view."""
+"""The one access mechanism for views: `member_required(perm)` on every view, and
+`get_scoped` for every object, which goes through `TenantQuerySet.restrict` — so another
+organisation's object is a 404, a too-weak role a 403, and internal fields are withheld from
+roles that may not read them, without a check repeated in each view."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from .roles import PERMISSIONS
+
+# The URLs anyone may reach. The system check `accounts.E001` refuses any other routed view
+# that is not wrapped in `member_required`.
+PUBLIC_URL_NAMES = frozenset({"accounts:login", "accounts:logout"})
+# URL namespaces that guard themselves: the Django admin admits staff only.
+EXEMPT_NAMESPACES = frozenset({"admin"})
 
 
 def member_required(perm: str):
@@ -23,14 +30,7 @@ def member_required(perm: str):
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            membership = request.membership
-            if membership is None:
-                raise PermissionDenied("You are not a member of any organisation yet.")
-            if not membership.can(perm):
-                raise PermissionDenied(
-                    f"Your role in {membership.organisation} "
-                    f"({membership.get_role_display()}) does not allow this."
-                )
+            check_permission(request.membership, perm)
             return view(request, *args, **kwargs)
 
         wrapper.required_permission = perm
@@ -39,12 +39,24 @@ def member_required(perm: str):
     return decorator
 
 
-def get_scoped(request, queryset, **lookup):
-    """Fetch one object visible to the current membership, or 404.
+def check_permission(membership, perm: str) -> None:
+    """Raise PermissionDenied, with a reason a person can act on, unless `membership` holds
+    `perm`. Shared by the page decorator and the API."""
+    if membership is None:
+        raise PermissionDenied("You are not a member of any organisation yet.")
+    if not membership.can(perm):
+        raise PermissionDenied(
+            f"Your role in {membership.organisation} "
+            f"({membership.get_role_display()}) does not allow this."
+        )
 
-    `queryset` must offer `for_membership` (see `OrganisationScopedQuerySet`), so scoping
-    cannot be forgotten: an unscoped queryset fails loudly here rather than leaking.
+
+def get_scoped(request, queryset, action: str = "view", **lookup):
+    """The one object matching `lookup` that the current member may `action`, or 404.
+
+    `queryset` is a model's manager or queryset (a `TenantQuerySet`), so scoping cannot be
+    forgotten: an unscoped queryset fails loudly here rather than leaking.
     """
-    if not hasattr(queryset, "for_membership"):
-        raise TypeError(f"{queryset.model.__name__} has no for_membership(): it cannot be scoped")
-    return get_object_or_404(queryset.for_membership(request.membership), **lookup)
+    if not hasattr(queryset, "restrict"):
+        raise TypeError(f"{queryset.model.__name__} has no restrict(): it cannot be scoped")
+    return get_object_or_404(queryset.restrict(request.membership, action), **lookup)

@@ -1,4 +1,4 @@
-"""Organisations, the people in them, and the queryset every tenant-owned model builds on."""
+"""Organisations and the people in them (their memberships, each with a role)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from django.conf import settings
 from django.db import models
 
 from .roles import Role, role_can
+from .tenancy import Scope, TenantModel, TenantQuerySet
 
 
 class Organisation(models.Model):
     """A company using Handover. Every record belongs to exactly one."""
+
+    tenancy_exempt = "the tenant itself: a member reaches only their own, via request.organisation"
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=50, unique=True)
@@ -25,8 +28,10 @@ class Organisation(models.Model):
         return self.name
 
 
-class Membership(models.Model):
+class Membership(TenantModel):
     """A user's place in one organisation, with the role that decides what they may do."""
+
+    scope = Scope("member")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -36,6 +41,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation__name"]
@@ -55,14 +62,3 @@ class Membership(models.Model):
     @property
     def is_vendor(self) -> bool:
         return self.role == Role.VENDOR
-
-
-class OrganisationScopedQuerySet(models.QuerySet):
-    """Base queryset for every model that carries an `organisation`.
-
-    Views never query such a model without `for_membership`: it is where tenancy is enforced,
-    and subclasses narrow it further for roles that see less (vendor contacts).
-    """
-
-    def for_membership(self, membership: Membership):
-        return self.filter(organisation_id=membership.organisation_id)

@@ -1,4 +1,5 @@
-"""Roles and what each may do. The single table every permission check reads."""
+"""Roles and what each may do. The single table every permission check reads: views
+(`member_required`), rows (`TenantQuerySet.restrict`), templates (`can`) and the API."""
 
 from __future__ import annotations
 
@@ -16,18 +17,36 @@ class Role(models.TextChoices):
 ALL = frozenset(Role)
 INTERNAL = ALL - {Role.VENDOR}
 
+# "<resource>.<action>": a model's `Scope.resource` names its resource, and
+# `restrict(membership, action)` checks "<resource>.<action>".
 PERMISSIONS: dict[str, frozenset[Role]] = {
-    # Vendor contacts see only the engagements they are assigned to (see Engagement queryset).
+    # Vendor contacts reach only the engagements they are assigned to (Engagement.scope).
     "engagement.view": ALL,
     # Budget, the reason for outsourcing and gate deliberations stay inside the company.
     "engagement.view_internal": INTERNAL,
     "engagement.edit": frozenset({Role.ADMIN, Role.OWNER}),
+    "engagement.assign": frozenset({Role.ADMIN, Role.OWNER}),
     "gate.decide": frozenset({Role.OWNER}),
     "report.request": frozenset({Role.ADMIN, Role.OWNER}),
     "report.view": INTERNAL,
+    # Colleagues' names; the members page itself is for admins.
+    "member.view": INTERNAL,
+    "member.manage": frozenset({Role.ADMIN}),
+    # The audit trail: an engagement's activity for insiders, the organisation's for admins.
+    "audit.view": INTERNAL,
+    "audit.view_all": frozenset({Role.ADMIN}),
+    # One's own profile, password and API tokens.
+    "profile.edit": ALL,
 }
 
 
 def role_can(role: str, perm: str) -> bool:
     """Whether `role` holds `perm`; an unknown permission is a programming error."""
     return role in PERMISSIONS[perm]
+
+
+def weakest_refused(perm: str) -> Role | None:
+    """A role that does not hold `perm` (the strongest such, so tests refuse a near miss), or
+    None when every role holds it."""
+    refused = [role for role in Role if role not in PERMISSIONS[perm]]
+    return refused[0] if refused else None

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from .access import member_required
 from .forms import LoginForm, SwitchOrganisationForm
 from .middleware import SESSION_KEY
 
@@ -17,7 +17,7 @@ class LoginView(auth_views.LoginView):
 
 
 @require_POST
-@login_required
+@member_required("profile.edit")
 def switch_organisation(request):
     """Make another of the user's organisations the current one (only one they belong to)."""
     form = SwitchOrganisationForm(request.POST)

@@ -8,10 +8,11 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils.functional import cached_property
 
-from accounts.models import Membership, Organisation, OrganisationScopedQuerySet
+from accounts.models import Membership, Organisation
+from accounts.tenancy import RestrictedPrefetch, Scope, TenantModel, TenantQuerySet
 
 # Dates outside this window are typing mistakes (year 20206), and would overflow date arithmetic.
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
@@ -61,36 +62,36 @@ class Currency(models.TextChoices):
     GBP = "GBP", "Pound sterling"
 
 
-class EngagementQuerySet(OrganisationScopedQuerySet):
-    def for_membership(self, membership: Membership):
-        engagements = super().for_membership(membership)
-        if membership.is_vendor:
-            # External vendor contacts see only the engagements they work on.
-            engagements = engagements.filter(vendor_contacts=membership)
-        return engagements
-
-    def for_portfolio(self):
+class EngagementQuerySet(TenantQuerySet):
+    def for_portfolio(self, membership: Membership):
         """What the portfolio shows: phases (one extra query), not the long text fields."""
-        return self.prefetch_related("phases").defer("business_problem", "outsourcing_reason")
-
-    def with_plan(self):
-        """Phases, gates and their decisions in three extra queries, whatever the row count."""
         return self.prefetch_related(
-            "phases",
-            Prefetch(
+            RestrictedPrefetch("phases", membership, Phase.objects.all())
+        ).defer("business_problem")
+
+    def with_plan(self, membership: Membership):
+        """Phases, gates and their decisions in three extra queries, whatever the row count,
+        each restricted (and projected) for `membership` like the engagements themselves."""
+        return self.prefetch_related(
+            RestrictedPrefetch("phases", membership, Phase.objects.all()),
+            RestrictedPrefetch(
                 "gates",
-                queryset=Gate.objects.prefetch_related(
-                    Prefetch(
-                        "decisions",
-                        queryset=GateDecision.objects.select_related("decided_by"),
+                membership,
+                Gate.objects.prefetch_related(
+                    RestrictedPrefetch(
+                        "decisions", membership, GateDecision.objects.select_related("decided_by")
                     )
                 ),
             ),
         )
 
 
-class Engagement(models.Model):
+class Engagement(TenantModel):
     """One outsourced AI/ML initiative, steered through three phases and three gates."""
+
+    # Vendor contacts reach the engagements they are assigned to, without the money or the
+    # reason the company outsourced.
+    scope = Scope("engagement", vendor="vendor_contacts", internal=("budget", "outsourcing_reason"))
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="engagements"
@@ -163,8 +164,14 @@ class Engagement(models.Model):
         return next((g for g in self.gate_list if g.number == number), None)
 
 
-class Phase(models.Model):
+class Phase(TenantModel):
     """One of the guide's three phases, with its planned and actual dates."""
+
+    scope = Scope(
+        "engagement",
+        organisation="engagement__organisation",
+        vendor="engagement__vendor_contacts",
+    )
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="phases")
     number = models.PositiveSmallIntegerField(
@@ -178,6 +185,8 @@ class Phase(models.Model):
     status = models.CharField(
         max_length=10, choices=PhaseStatus.choices, default=PhaseStatus.PLANNED
     )
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]
@@ -202,20 +211,21 @@ class Phase(models.Model):
         return (self.planned_end - self.planned_start).days / 7
 
 
-class GateQuerySet(models.QuerySet):
-    def for_membership(self, membership: Membership):
-        return self.filter(engagement__in=Engagement.objects.for_membership(membership))
-
-
-class Gate(models.Model):
+class Gate(TenantModel):
     """The go/no-go decision point after a phase; gate 3 closes the engagement."""
+
+    scope = Scope(
+        "engagement",
+        organisation="engagement__organisation",
+        vendor="engagement__vendor_contacts",
+    )
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="gates")
     number = models.PositiveSmallIntegerField()
     # Report jobs about a gate go with it.
     report_jobs = GenericRelation("reports.ReportJob")
 
-    objects = GateQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]
@@ -263,7 +273,7 @@ class ImmutableRecordError(Exception):
     """Raised on any attempt to change or delete a recorded gate decision."""
 
 
-class GateDecisionQuerySet(models.QuerySet):
+class GateDecisionQuerySet(TenantQuerySet):
     def update(self, **kwargs):
         raise ImmutableRecordError("Gate decisions cannot be changed; record a new decision.")
 
@@ -271,9 +281,17 @@ class GateDecisionQuerySet(models.QuerySet):
         raise ImmutableRecordError("Gate decisions cannot be deleted.")
 
 
-class GateDecision(models.Model):
+class GateDecision(TenantModel):
     """A recorded Go / No-Go / Hold / Recycle. Never edited or deleted: Go and No-Go close the
     gate; after Hold or Recycle the next decision is a new record."""
+
+    # Vendor contacts see the outcome, not the deliberation.
+    scope = Scope(
+        "engagement",
+        organisation="gate__engagement__organisation",
+        vendor="gate__engagement__vendor_contacts",
+        internal=("rationale", "attendees"),
+    )
 
     gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
@@ -335,8 +353,14 @@ class KpiKind(models.TextChoices):
     TECHNICAL = "technical", "Technical"
 
 
-class Kpi(models.Model):
+class Kpi(TenantModel):
     """A business KPI (baseline → target, e.g. tickets −40%) or a technical one (F1 ≥ 0.85)."""
+
+    scope = Scope(
+        "engagement",
+        organisation="engagement__organisation",
+        vendor="engagement__vendor_contacts",
+    )
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="kpis")
     kind = models.CharField(max_length=10, choices=KpiKind.choices, default=KpiKind.BUSINESS)
@@ -347,6 +371,8 @@ class Kpi(models.Model):
     higher_is_better = models.BooleanField(
         default=True, help_text="Untick for metrics that should fall, such as ticket volume."
     )
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "id"]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_scoped, member_required
+from accounts.tenancy import RestrictedPrefetch
 from handover.htmx import invalid_form_status, render_page
 from reports.board import BOARD_GATE_SUMMARY
 from reports.models import ReportJob
@@ -23,7 +24,7 @@ from .forms import (
     PlanForm,
 )
 from .health import engagement_health
-from .models import Engagement
+from .models import Engagement, Kpi
 from .planning import NORMS, plan_warnings
 
 PAGE_SIZE = 50
@@ -32,7 +33,7 @@ PAGE_SIZE = 50
 @member_required("engagement.view")
 def portfolio(request):
     """Every engagement the member may see, with phase, next gate, health and budget."""
-    engagements = Engagement.objects.for_membership(request.membership).for_portfolio()
+    engagements = Engagement.objects.restrict(request.membership).for_portfolio(request.membership)
     page = Paginator(engagements, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = [(engagement, engagement_health(engagement, today)) for engagement in page]
@@ -56,7 +57,7 @@ def engagement_create(request):
 
 @member_required("engagement.edit")
 def engagement_edit(request, pk):
-    engagement = get_scoped(request, Engagement.objects, pk=pk)
+    engagement = get_scoped(request, Engagement.objects, "edit", pk=pk)
     form = EngagementEditForm(request.POST or None, instance=engagement)
     kpis = KpiFormSet(request.POST or None, instance=engagement, prefix="kpis")
     phases = PhaseFormSet(
@@ -112,7 +113,9 @@ def gate_decide(request, pk, number):
 
 
 def _get_engagement_for_page(request, pk):
-    queryset = Engagement.objects.with_plan().prefetch_related("kpis")
+    queryset = Engagement.objects.with_plan(request.membership).prefetch_related(
+        RestrictedPrefetch("kpis", request.membership, Kpi.objects.all())
+    )
     return get_scoped(request, queryset, pk=pk)
 
 
@@ -132,7 +135,7 @@ def _detail_context(request, engagement, decision_form=None):
         "timeline": phase_timeline(phases, today),
         "warnings": plan_warnings(phases),
         "decision_form": decision_form if can_decide else None,
-        "report_jobs": ReportJob.objects.for_membership(request.membership).latest_by_subject(
+        "report_jobs": ReportJob.objects.restrict(request.membership).latest_by_subject(
             BOARD_GATE_SUMMARY.kind, engagement.gate_list
         ),
     }

@@ -14,9 +14,10 @@ from .registry import ReportType, register
 KIND = "board_gate_summary"
 
 
-def build_context(gate: Gate) -> dict:
+def build_context(gate: Gate, membership) -> dict:
     engagement = (
-        Engagement.objects.with_plan()
+        Engagement.objects.restrict(membership)
+        .with_plan(membership)
         .prefetch_related("kpis")
         .select_related("organisation")
         .get(pk=gate.engagement_id)

@@ -11,7 +11,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from accounts.models import Organisation, OrganisationScopedQuerySet
+from accounts.models import Organisation
+from accounts.tenancy import Scope, TenantModel, TenantQuerySet
 
 
 class JobStatus(models.TextChoices):
@@ -25,7 +26,7 @@ class JobStatus(models.TextChoices):
 FINISHED = (JobStatus.DONE, JobStatus.FAILED)
 
 
-class ReportJobQuerySet(OrganisationScopedQuerySet):
+class ReportJobQuerySet(TenantQuerySet):
     def latest_by_subject(self, kind: str, subjects) -> dict[int, ReportJob]:
         """The newest job of `kind` for each subject (all of one model), in one query."""
         if not subjects:
@@ -44,8 +45,11 @@ class ReportJobQuerySet(OrganisationScopedQuerySet):
         return {job.object_id: job for job in newest.order_by("created_at")}
 
 
-class ReportJob(models.Model):
+class ReportJob(TenantModel):
     """A PDF someone asked for: what, of which object, how far along, and the file."""
+
+    # No vendor path: vendor contacts see no report, whatever it is about.
+    scope = Scope("report")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="report_jobs"

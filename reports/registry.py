@@ -12,7 +12,7 @@ class ReportType:
 
     kind: str
     template: str
-    build_context: Callable[[object], dict]
+    build_context: Callable[[object, object], dict]  # (subject, requester's membership)
     title: Callable[[object], str]
     back_link: Callable[[object], tuple[str, str]]  # subject → (url, label) for the job page
 

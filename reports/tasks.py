@@ -14,6 +14,8 @@ from django.core.files.base import ContentFile
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import Membership
+
 from .models import JobStatus, ReportJob
 from .registry import REPORT_TYPES
 from .rendering import render_pdf
@@ -57,7 +59,13 @@ def _render(job: ReportJob) -> None:
         subject = job.subject
         if subject is None:
             raise ObjectDoesNotExist
-        context = report_type.build_context(subject)
+        # A report shows no more than the member who asked for it may read.
+        membership = Membership.objects.filter(
+            user_id=job.requested_by_id, organisation_id=job.organisation_id
+        ).first()
+        if membership is None:
+            raise PermanentReportError("the member who asked for this report has left")
+        context = report_type.build_context(subject, membership)
     except ObjectDoesNotExist as exc:
         raise PermanentReportError("the object this report describes no longer exists") from exc
     job.set_progress(40, "Laying out the pages")

@@ -45,7 +45,7 @@ def job_detail(request, pk):
     if request.htmx:  # the poll, every second: only what the status partial shows
         return render_page(request, "reports/job.html", {"job": job}, partial="status")
     versions = (
-        ReportJob.objects.for_membership(request.membership)
+        ReportJob.objects.restrict(request.membership)
         .filter(kind=job.kind, content_type_id=job.content_type_id, object_id=job.object_id)
         .select_related("requested_by")
         .order_by("-version")

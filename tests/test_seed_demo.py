@@ -41,7 +41,9 @@ def test_demo_engagements_span_every_phase_with_recorded_decisions():
         EngagementStatus.STOPPED,
     } <= statuses
     active_phases = {
-        e.current_phase.number for e in Engagement.objects.with_plan() if e.current_phase
+        e.current_phase.number
+        for e in Engagement.objects.prefetch_related("phases")
+        if e.current_phase
     }
     assert active_phases == {1, 2, 3}
     assert set(GateDecision.objects.values_list("outcome", flat=True)) == {
