@@ -93,7 +93,7 @@ else:
             # queue (up to `timeout` seconds) instead of failing half-way.
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
             # A file, not memory: live-server, worker and concurrency tests use other threads.
-            "TEST": {"NAME": str(BASE_DIR / ".test-db.sqlite3")},
+            "TEST": {"NAME": env("SQLITE_TEST_PATH", str(BASE_DIR / ".test-db.sqlite3"))},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
