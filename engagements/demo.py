@@ -13,7 +13,8 @@ from django.db import transaction
 
 from accounts.models import Membership, Organisation
 
-from .actions import apply_decision, build_plan
+from .actions import build_plan
+from .gates import apply_decision
 from .models import Engagement, Gate, GateDecision, Kpi, KpiKind, Outcome, Phase
 
 # (title, problem, business KPI (name, unit, baseline, target, higher_is_better), technical KPI)

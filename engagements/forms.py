@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from itertools import pairwise
-
 from django import forms
 from django.forms import BaseModelFormSet, inlineformset_factory, modelformset_factory
 
+from .gates import decision_field_errors, phase_order_error
 from .models import Engagement, GateDecision, Kpi, Outcome, Phase, PhaseStatus
 from .planning import (
     DEFAULT_DEVELOPMENT_WEEKS,
@@ -110,15 +109,11 @@ class DecisionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        outcome, new_end = cleaned.get("outcome"), cleaned.get("new_end_date")
-        decided_on = cleaned.get("decided_on")
-        if outcome == Outcome.RECYCLE:
-            if not new_end:
-                self.add_error("new_end_date", "Recycle repeats the phase: give its new end date.")
-            elif decided_on and new_end <= decided_on:
-                self.add_error("new_end_date", "The new end date must be after the decision date.")
-        elif new_end:
-            self.add_error("new_end_date", "Only a Recycle decision takes a new end date.")
+        errors = decision_field_errors(
+            cleaned.get("outcome"), cleaned.get("decided_on"), cleaned.get("new_end_date")
+        )
+        for field, message in errors.items():
+            self.add_error(field, message)
         return cleaned
 
 
@@ -173,15 +168,17 @@ class BasePhaseFormSet(BaseModelFormSet):
             raise forms.ValidationError(
                 "These phases do not match the engagement; reload the page."
             )
-        ordered = sorted(
-            (form.instance.number, form.cleaned_data) for form in self.forms if form.cleaned_data
+        error = phase_order_error(
+            (
+                form.instance.number,
+                form.cleaned_data["planned_start"],
+                form.cleaned_data["planned_end"],
+            )
+            for form in self.forms
+            if form.cleaned_data
         )
-        for (number, earlier), (later_number, later) in pairwise(ordered):
-            if later["planned_start"] < earlier["planned_end"]:
-                raise forms.ValidationError(
-                    f"Phase {later_number} starts before phase {number} ends: the phases run "
-                    "one after another."
-                )
+        if error:
+            raise forms.ValidationError(error)
 
 
 # All three phases are always posted together, so the order check sees the whole plan.

@@ -14,52 +14,25 @@ from django.utils.functional import cached_property
 from accounts.models import Membership, Organisation
 from accounts.tenancy import RestrictedPrefetch, Scope, TenantModel, TenantQuerySet
 
+from . import gates
+from .enums import (
+    FINAL_OUTCOMES,
+    GATE_QUESTIONS,
+    PHASES,
+    BillingModel,
+    Currency,
+    EngagementStatus,
+    KpiKind,
+    Outcome,
+    PhaseStatus,
+)
+
 # Dates outside this window are typing mistakes (year 20206), and would overflow date arithmetic.
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 DATE_BOUNDS = [
     MinValueValidator(EARLIEST, "Enter a date from the year 2000 on."),
     MaxValueValidator(LATEST, "Enter a date before the year 2101."),
 ]
-
-
-class EngagementStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ACTIVE = "active", "Active"
-    ON_HOLD = "on_hold", "On hold"
-    COMPLETED = "completed", "Completed"
-    STOPPED = "stopped", "Stopped"
-
-
-class BillingModel(models.TextChoices):
-    TIME_AND_MATERIALS = "time_materials", "Time & materials"
-    DEDICATED_TEAM = "dedicated_team", "Dedicated team"
-    FIXED_PRICE = "fixed_price", "Fixed price"
-
-
-class PhaseStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    ACTIVE = "active", "Active"
-    DONE = "done", "Done"
-    STOPPED = "stopped", "Stopped"
-
-
-# The guide's three phases (§5), in order, with the billing model each should use.
-PHASES = {
-    1: ("Discovery & PoC", BillingModel.TIME_AND_MATERIALS),
-    2: ("Development & Iteration", BillingModel.DEDICATED_TEAM),
-    3: ("Transition & Handover", BillingModel.DEDICATED_TEAM),
-}
-GATE_QUESTIONS = {
-    1: "Should we continue into Development & Iteration?",
-    2: "Is the system ready for Transition & Handover?",
-    3: "Can our team retrain and debug the model without the vendor?",
-}
-
-
-class Currency(models.TextChoices):
-    USD = "USD", "US dollar"
-    EUR = "EUR", "Euro"
-    GBP = "GBP", "Pound sterling"
 
 
 class EngagementQuerySet(TenantQuerySet):
@@ -259,16 +232,6 @@ class Gate(TenantModel):
         return next((d for d in self.decision_list if d.is_final), None)
 
 
-class Outcome(models.TextChoices):
-    GO = "go", "Go"
-    NO_GO = "no_go", "No-Go"
-    HOLD = "hold", "Hold"
-    RECYCLE = "recycle", "Recycle"
-
-
-FINAL_OUTCOMES = (Outcome.GO, Outcome.NO_GO)
-
-
 class ImmutableRecordError(Exception):
     """Raised on any attempt to change or delete a recorded gate decision."""
 
@@ -317,12 +280,11 @@ class GateDecision(TenantModel):
             # The database, not only the code, guarantees one Go/No-Go per gate.
             models.UniqueConstraint(
                 fields=["gate"],
-                condition=Q(outcome__in=["go", "no_go"]),
+                condition=gates.FINAL_DECISION,
                 name="one_final_decision_per_gate",
             ),
             models.CheckConstraint(
-                condition=Q(outcome="recycle", new_end_date__isnull=False)
-                | (~Q(outcome="recycle") & Q(new_end_date__isnull=True)),
+                condition=gates.RECYCLE_HAS_NEW_END_DATE,
                 name="recycle_has_new_end_date",
             ),
             models.CheckConstraint(
@@ -346,11 +308,6 @@ class GateDecision(TenantModel):
     @property
     def is_final(self) -> bool:
         return self.outcome in FINAL_OUTCOMES
-
-
-class KpiKind(models.TextChoices):
-    BUSINESS = "business", "Business"
-    TECHNICAL = "technical", "Technical"
 
 
 class Kpi(TenantModel):

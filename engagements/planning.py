@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
+from .enums import BillingModel
+
 POC_WEEKS = (6, 12)
 HANDOVER_WEEKS = (4, 8)
 HANDOVER_SHARE = (0.15, 0.20)
-
-FIXED_PRICE = "fixed_price"  # BillingModel.FIXED_PRICE, without importing the models
 
 DEFAULT_POC_WEEKS = 8
 DEFAULT_DEVELOPMENT_WEEKS = 16
@@ -79,7 +79,7 @@ def plan_warnings(phases: list[PhasePlan]) -> list[str]:
             f"Discovery & PoC is planned for {poc.planned_weeks:g} weeks; the guide expects "
             f"{POC_WEEKS[0]}–{POC_WEEKS[1]} weeks."
         )
-    if poc and poc.billing_model == FIXED_PRICE:
+    if poc and poc.billing_model == BillingModel.FIXED_PRICE:
         warnings.append(
             "Discovery & PoC is billed at a fixed price; bill it as time & materials — nobody "
             "can price an experiment before seeing the data."

@@ -13,7 +13,7 @@ from handover.htmx import invalid_form_status, render_page
 from reports.board import BOARD_GATE_SUMMARY
 from reports.models import ReportJob
 
-from .actions import GateError, create_engagement, record_decision
+from .actions import create_engagement, record_decision
 from .charts import phase_timeline
 from .forms import (
     DecisionForm,
@@ -23,6 +23,7 @@ from .forms import (
     PhaseFormSet,
     PlanForm,
 )
+from .gates import GateError
 from .health import engagement_health
 from .models import Engagement, Kpi
 from .planning import NORMS, plan_warnings

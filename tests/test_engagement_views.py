@@ -174,12 +174,19 @@ def test_the_plan_must_be_posted_whole(client_for, owner, engagement):
         ({"phases-2-planned_end": "2026-01-01"}, "The end date must be after the start date."),
         ({"phases-1-planned_start": "2026-02-01"}, "Phase 2 starts before phase 1 ends"),
         ({"phases-2-billing_model": "barter"}, "Select a valid choice"),
+        # A crafted post naming one phase twice with other dates: refused, not a 500.
+        (
+            {"phases-1-id": "FIRST", "phases-1-planned_start": "2027-01-01"},
+            "These phases do not match the engagement",
+        ),
     ],
 )
 def test_a_broken_phase_plan_is_refused_and_nothing_changes(
     client_for, owner, engagement, overrides, message
 ):
     before = list(engagement.phases.values_list("planned_start", "planned_end", "billing_model"))
+    first = str(engagement.phases.get(number=1).pk)
+    overrides = {key: first if value == "FIRST" else value for key, value in overrides.items()}
     data = edit_payload(engagement, title="Should not stick", **overrides)
     response = client_for(owner).post(reverse("engagements:edit", args=[engagement.pk]), data)
     assert response.status_code == 422

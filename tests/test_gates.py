@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from engagements.actions import GateError
+from engagements.gates import GateError, decision_field_errors, phase_order_error
 from engagements.models import (
     EngagementStatus,
     GateDecision,
@@ -188,3 +188,32 @@ def test_a_new_instance_with_an_existing_pk_cannot_overwrite_a_decision(engageme
         forged.save()
     decision.refresh_from_db()
     assert decision.outcome == Outcome.HOLD and decision.rationale == "Because."
+
+
+def test_the_phase_order_rule_names_the_phase_that_overlaps():
+    plan = [
+        (2, date(2026, 3, 1), date(2026, 6, 1)),
+        (1, date(2026, 1, 1), date(2026, 3, 2)),
+        (3, date(2026, 6, 1), date(2026, 7, 1)),
+    ]
+    assert phase_order_error(plan) == (
+        "Phase 2 starts before phase 1 ends: the phases run one after another."
+    )
+    assert phase_order_error([(1, date(2026, 1, 1), date(2026, 3, 1))] * 2).startswith(
+        "These phases do not match"
+    )
+
+
+@pytest.mark.parametrize(
+    ("outcome", "new_end", "error"),
+    [
+        (Outcome.RECYCLE, None, "give its new end date"),
+        (Outcome.RECYCLE, date(2026, 3, 1), "after the decision date"),
+        (Outcome.GO, date(2026, 5, 1), "Only a Recycle decision"),
+        (Outcome.RECYCLE, date(2026, 5, 1), None),
+        (Outcome.HOLD, None, None),
+    ],
+)
+def test_the_form_and_the_workflow_share_the_decision_field_rules(outcome, new_end, error):
+    errors = decision_field_errors(outcome, date(2026, 3, 2), new_end)
+    assert (error in errors["new_end_date"]) if error else errors == {}
