@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Membership, Organisation
+from accounts.roles import Role
+from handover.seeding import Demo
 
 from .actions import build_plan
 from .gates import apply_decision
@@ -165,3 +167,19 @@ def seed_engagements(
     ):
         model.objects.bulk_create(rows, batch_size=500)
     return len(engagements)
+
+
+def seed(demo: Demo) -> None:
+    """Top the demo organisation up to `demo.engagements` engagements."""
+    added = seed_engagements(
+        demo.organisation,
+        demo.engagements,
+        owner=demo.members[Role.OWNER],
+        vendor=demo.members[Role.VENDOR],
+        today=demo.today,
+    )
+    total = demo.organisation.engagements.count()
+    demo.summary.append(
+        f"Organisation “{demo.organisation.name}” ({demo.slug}): {total} engagements "
+        f"({added} added)."
+    )

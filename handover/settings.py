@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "handover",
     "accounts",
     "engagements",
     "reports",

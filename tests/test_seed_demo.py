@@ -10,6 +10,12 @@ from accounts.models import Membership, Organisation
 from engagements.models import Engagement, EngagementStatus, GateDecision
 
 
+@pytest.fixture(autouse=True)
+def development(settings):
+    """seed_demo's default password is for development (DEBUG=1, as `make run` sets)."""
+    settings.DEBUG = True
+
+
 def can_log_in(username: str, password: str) -> bool:
     return get_user_model().objects.get(username=username).check_password(password)
 
@@ -95,3 +101,23 @@ def test_seed_demo_refuses_to_touch_a_real_organisation():
     with pytest.raises(CommandError, match="not a demo organisation"):
         seed("--org", "acme")
     assert not real.memberships.exists() and not real.engagements.exists()
+
+
+@pytest.mark.django_db
+def test_with_debug_off_the_default_password_is_refused(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="password of your own"):
+        seed()
+    assert not get_user_model().objects.exists()
+    seed("--password", "a-real-secret")
+    assert can_log_in("owner@demo.example", "a-real-secret")
+
+
+@pytest.mark.django_db
+def test_every_app_contributes_through_its_demo_module():
+    from handover.seeding import contributors
+
+    assert [label for label, _ in contributors()][:2] == ["accounts", "engagements"]
+    seed()
+    owner = get_user_model().objects.get(username="owner@demo.example")
+    assert owner.get_full_name() == "Olivia Owens"
