@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import assignments, views
 
 app_name = "engagements"
 urlpatterns = [
@@ -8,5 +8,10 @@ urlpatterns = [
     path("engagements/new/", views.engagement_create, name="create"),
     path("engagements/<int:pk>/", views.engagement_detail, name="detail"),
     path("engagements/<int:pk>/edit/", views.engagement_edit, name="edit"),
+    path(
+        "engagements/<int:pk>/vendor-contacts/",
+        assignments.vendor_contacts,
+        name="vendor_contacts",
+    ),
     path("engagements/<int:pk>/gates/<int:number>/decide/", views.gate_decide, name="decide"),
 ]

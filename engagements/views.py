@@ -8,10 +8,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_scoped, member_required
+from accounts.models import Membership
 from accounts.tenancy import RestrictedPrefetch
 from handover.htmx import invalid_form_status, render_page
-from reports.board import BOARD_GATE_SUMMARY
-from reports.models import ReportJob
 
 from .actions import create_engagement, record_decision
 from .charts import phase_timeline
@@ -114,8 +113,13 @@ def gate_decide(request, pk, number):
 
 
 def _get_engagement_for_page(request, pk):
-    queryset = Engagement.objects.with_plan(request.membership).prefetch_related(
-        RestrictedPrefetch("kpis", request.membership, Kpi.objects.all())
+    membership = request.membership
+    queryset = Engagement.objects.with_plan(membership).prefetch_related(
+        RestrictedPrefetch("kpis", membership, Kpi.objects.all()),
+        # Colleagues' names are for insiders: restrict() gives vendor contacts none.
+        RestrictedPrefetch(
+            "vendor_contacts", membership, Membership.objects.select_related("user")
+        ),
     )
     return get_scoped(request, queryset, pk=pk)
 
@@ -136,7 +140,4 @@ def _detail_context(request, engagement, decision_form=None):
         "timeline": phase_timeline(phases, today),
         "warnings": plan_warnings(phases),
         "decision_form": decision_form if can_decide else None,
-        "report_jobs": ReportJob.objects.restrict(request.membership).latest_by_subject(
-            BOARD_GATE_SUMMARY.kind, engagement.gate_list
-        ),
     }

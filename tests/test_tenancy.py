@@ -24,6 +24,7 @@ ARGS = {
     "engagements:detail": lambda o: [o["engagement"].pk],
     "engagements:edit": lambda o: [o["engagement"].pk],
     "engagements:decide": lambda o: [o["engagement"].pk, 1],
+    "engagements:vendor_contacts": lambda o: [o["engagement"].pk],
     "reports:board_summary": lambda o: [o["gate"].pk],
     "reports:job": lambda o: [o["job"].pk],
     "reports:download": lambda o: [o["job"].pk],
