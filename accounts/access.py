@@ -15,9 +15,22 @@ from .roles import PERMISSIONS
 
 # The URLs anyone may reach. The system check `accounts.E001` refuses any other routed view
 # that is not wrapped in `member_required`.
-PUBLIC_URL_NAMES = frozenset({"accounts:login", "accounts:logout"})
-# URL namespaces that guard themselves: the Django admin admits staff only.
-EXEMPT_NAMESPACES = frozenset({"admin"})
+PUBLIC_URL_NAMES = frozenset(
+    {
+        "accounts:login",
+        "accounts:logout",
+        "accounts:password_reset",
+        "accounts:password_reset_done",
+        "accounts:password_reset_confirm",
+        "accounts:password_reset_complete",
+        "accounts:accept_invitation",
+        "health_live",
+        "health_ready",
+    }
+)
+# URL namespaces that guard themselves: the Django admin admits staff only; every JSON API
+# route declares its permission with `api.access.requires` (checked by `api.E001`).
+EXEMPT_NAMESPACES = frozenset({"admin", "api"})
 
 
 def member_required(perm: str):

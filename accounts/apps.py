@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Organisations and members"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the fail-closed system checks)
+        # Registers the fail-closed system checks, and opens the right organisation at log-in.
+        from . import checks, middleware  # noqa: F401

@@ -41,7 +41,8 @@ def routes(resolver=None, namespace: str = "", prefix: str = ""):
             inner = ":".join(n for n in (namespace, entry.namespace) if n)
             yield from routes(entry, inner, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
-            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            # An unnamed pattern keeps its namespace ("admin:"), so exempt namespaces cover it.
+            name = f"{namespace}:{entry.name or ''}" if namespace else entry.name
             yield prefix + str(entry.pattern), name, entry.callback
 
 

@@ -35,8 +35,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # The audit trail: an engagement's activity for insiders, the organisation's for admins.
     "audit.view": INTERNAL,
     "audit.view_all": frozenset({Role.ADMIN}),
+    # Audit snapshots hold what the record held: its internal fields stay internal.
+    "audit.view_internal": INTERNAL,
     # One's own profile, password and API tokens.
     "profile.edit": ALL,
+    # The JSON API's description and interactive docs (each route checks its own permission).
+    "api.docs": ALL,
 }
 
 
