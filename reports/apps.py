@@ -6,5 +6,8 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self) -> None:
-        # Report types register themselves on import.
-        from . import board  # noqa: F401
+        # Each app declares its report types in its own `reports.py` (see registry.py);
+        # `reports` itself imports no app.
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("reports")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -24,6 +22,7 @@ class JobStatus(models.TextChoices):
 
 
 FINISHED = (JobStatus.DONE, JobStatus.FAILED)
+UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING)
 
 
 class ReportJobQuerySet(TenantQuerySet):
@@ -66,6 +65,8 @@ class ReportJob(TenantModel):
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(upload_to="reports/", blank=True, max_length=300)
+    # The download's name, from the subject's slug and the version (the report type decides).
+    filename = models.CharField(max_length=200, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -96,8 +97,13 @@ class ReportJob(TenantModel):
         return self.status in FINISHED
 
     @property
-    def filename(self) -> str:
-        return f"{self.kind.replace('_', '-')}-{self.object_id}-v{self.version}.pdf"
+    def storage_name(self) -> str:
+        """Where the file is kept: internal ids, so two subjects with one slug never collide."""
+        return f"{self.organisation_id}/{self.kind}-{self.object_id}-v{self.version}.pdf"
+
+    @property
+    def download_name(self) -> str:
+        return self.filename or f"{self.kind.replace('_', '-')}-v{self.version}.pdf"
 
     @classmethod
     def request(cls, *, kind: str, subject, organisation, requested_by, title: str) -> ReportJob:
@@ -125,20 +131,16 @@ class ReportJob(TenantModel):
                 continue  # someone took that version number a moment ago; take the next
         raise IntegrityError("could not allocate a report version")
 
-    def claim(self, stale_after: timedelta) -> bool:
-        """Mark the job running if nobody else is; a conditional UPDATE makes it atomic.
-
-        A job left 'running' longer than `stale_after` belongs to a worker that died (the
-        broker then redelivers the task, since it is acknowledged late), so it is reclaimed.
-        """
-        now = timezone.now()
-        claimable = Q(status__in=[JobStatus.QUEUED, JobStatus.RETRYING]) | Q(
-            status=JobStatus.RUNNING, started_at__lt=now - stale_after
-        )
+    def claim(self) -> bool:
+        """Mark a queued (or retrying) job running; a conditional UPDATE makes it atomic, so of
+        two deliveries of one message only one renders. A "running" job is never claimed here:
+        if its worker died, the sweeper (`tasks.requeue_stale_jobs`) queues it again."""
         claimed = (
-            ReportJob.objects.filter(claimable, pk=self.pk).update(
+            ReportJob.objects.filter(
+                pk=self.pk, status__in=[JobStatus.QUEUED, JobStatus.RETRYING]
+            ).update(
                 status=JobStatus.RUNNING,
-                started_at=now,
+                started_at=timezone.now(),
                 attempts=models.F("attempts") + 1,
                 progress=5,
                 step="Starting",

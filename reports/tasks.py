@@ -1,4 +1,16 @@
-"""The Celery task that renders a report job to PDF; safe to run twice."""
+"""The Celery task that renders a report job to PDF, and the sweeper: the one recovery path.
+
+1. A request creates a queued job and sends its message on commit (`service.request_report`).
+2. A worker claims the job with a conditional UPDATE (queued/retrying → running): of two
+   deliveries of one message, one renders and the other returns. Messages are acknowledged
+   late and rejected when a worker is lost, so a crash before the claim is redelivered.
+3. A transient render error retries with exponential backoff (status "retrying"); a permanent
+   one (the subject is gone) fails at once.
+4. Everything else is the sweeper's (`requeue_stale_jobs`, beat every minute and once when a
+   worker starts): a job still queued with no message for LOST_AFTER is resent, a job left
+   running past the hard time limit is queued again and resent, and a job that used up its
+   attempts is failed with a reason.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +19,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_ready
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -17,15 +30,16 @@ from django.utils import timezone
 from accounts.models import Membership
 
 from .models import JobStatus, ReportJob
-from .registry import REPORT_TYPES
+from .registry import get_report_type
 from .rendering import render_pdf
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 3
 # A job "running" longer than the hard time limit belongs to a worker that died.
 STALE_AFTER = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
-# A job still "queued" this long lost its message (a broker restart, say).
-LOST_AFTER = timedelta(minutes=10)
+# A job still queued this long after its message went out lost that message (a broker
+# restart, say). With the sweeper every minute, a lost job is resent within about 3 minutes.
+LOST_AFTER = timedelta(minutes=2)
 
 
 class PermanentReportError(Exception):
@@ -35,14 +49,9 @@ class PermanentReportError(Exception):
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def render_report(self, job_id: int) -> None:
     job = ReportJob.objects.filter(pk=job_id).first()
-    if job is None or job.status == JobStatus.DONE:
-        return  # nothing to do: a redelivered message for finished work stays idempotent
-    if not job.claim(stale_after=STALE_AFTER):
-        if job.status == JobStatus.RUNNING and self.request.retries < self.max_retries:
-            # Another worker's run, or a dead one's redelivered message: look again once the
-            # run would count as stale, rather than dropping the job.
-            wait = (job.started_at + STALE_AFTER - timezone.now()).total_seconds()
-            raise self.retry(countdown=max(int(wait), 1))
+    # Finished, or claimed by another delivery: nothing to do (a dead worker's job is the
+    # sweeper's). Returning acknowledges the message.
+    if job is None or not job.claim():
         return
     try:
         _render(job)
@@ -51,10 +60,10 @@ def render_report(self, job_id: int) -> None:
 
 
 def _render(job: ReportJob) -> None:
-    report_type = REPORT_TYPES.get(job.kind)
+    report_type = get_report_type(job.kind)
     if report_type is None:
         raise PermanentReportError(f"unknown report kind {job.kind!r}")
-    job.set_progress(15, "Collecting the engagement's data")
+    job.set_progress(15, "Collecting the data")
     try:
         subject = job.subject
         if subject is None:
@@ -66,6 +75,7 @@ def _render(job: ReportJob) -> None:
         if membership is None:
             raise PermanentReportError("the member who asked for this report has left")
         context = report_type.build_context(subject, membership)
+        filename = report_type.filename(subject, job.version)
     except ObjectDoesNotExist as exc:
         raise PermanentReportError("the object this report describes no longer exists") from exc
     job.set_progress(40, "Laying out the pages")
@@ -73,15 +83,15 @@ def _render(job: ReportJob) -> None:
     pdf = render_pdf(report_type.template, context)
     job.set_progress(85, "Storing the file")
     # The same name on every run, old file replaced: rendering twice leaves one current file.
-    relative = f"{job.organisation_id}/{job.filename}"
+    relative = job.storage_name
     target = job.file.field.generate_filename(job, relative)
     if job.file and job.file.name != target:
         job.file.storage.delete(job.file.name)
     job.file.storage.delete(target)
     job.file.save(relative, ContentFile(pdf), save=False)
     job.status, job.progress, job.step = JobStatus.DONE, 100, "Ready"
-    job.finished_at = timezone.now()
-    job.save(update_fields=["file", "status", "progress", "step", "finished_at"])
+    job.finished_at, job.filename = timezone.now(), filename[:200]
+    job.save(update_fields=["file", "filename", "status", "progress", "step", "finished_at"])
     log.info("report job %s rendered (%d bytes)", job.pk, len(pdf))
 
 
@@ -111,9 +121,14 @@ def _handle_failure(task, job: ReportJob, exc: Exception) -> None:
 
 @shared_task
 def requeue_stale_jobs() -> int:
-    """Periodic: send again the jobs whose worker died or whose message was lost, and fail
-    those that have used up their attempts. Claiming keeps a resend from running twice, and
-    a resend counts as an attempt, so a job no worker takes ends failed, not resent forever."""
+    """Send again the jobs whose message was lost or whose worker died, and fail those that
+    have used up their attempts; returns how many were resent.
+
+    Every change is a conditional UPDATE on the state this sweep read, so two sweeps at once
+    (beat's and a starting worker's) resend a job once. A resend of a job no worker claimed
+    counts as an attempt (a claim counts the others), so a job no worker takes ends failed,
+    not resent forever.
+    """
     now = timezone.now()
     stale = ReportJob.objects.filter(
         status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER
@@ -122,8 +137,9 @@ def requeue_stale_jobs() -> int:
     )
     resent = 0
     for job in stale:
+        as_read = ReportJob.objects.filter(pk=job.pk, status=job.status, sent_at=job.sent_at)
         if job.attempts > MAX_RETRIES:
-            ReportJob.objects.filter(pk=job.pk, status=job.status).update(
+            as_read.update(
                 status=JobStatus.FAILED,
                 step="Failed",
                 error="No worker finished this report after every attempt; "
@@ -131,12 +147,21 @@ def requeue_stale_jobs() -> int:
                 finished_at=now,
             )
             continue
-        # A resend of a job no worker claimed counts as an attempt (a claim counts the others).
-        unclaimed = 0 if job.status == JobStatus.RUNNING else 1
-        sent = ReportJob.objects.filter(pk=job.pk, status=job.status).update(
-            sent_at=now, attempts=F("attempts") + unclaimed
-        )
-        if sent:
+        if job.status == JobStatus.RUNNING:
+            # Its worker died: queue it again, so the resent message can claim it.
+            changes = {"status": JobStatus.QUEUED, "step": "Resent after a worker stopped"}
+        else:
+            changes = {"attempts": F("attempts") + 1}
+        if as_read.update(sent_at=now, **changes):
             render_report.delay(job.pk)
             resent += 1
+    if resent:
+        log.warning("resent %d report job(s) whose message was lost or worker died", resent)
     return resent
+
+
+@worker_ready.connect
+def sweep_when_a_worker_starts(sender=None, **kwargs) -> None:
+    """Jobs queued while no worker was up (or whose messages a broker restart lost) are resent
+    as soon as one is, not at beat's next round."""
+    requeue_stale_jobs.delay()

@@ -1,60 +1,86 @@
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_scoped, member_required
-from engagements.models import Gate
 from handover.htmx import render_page
 
-from .board import BOARD_GATE_SUMMARY
 from .models import ReportJob
-from .registry import REPORT_TYPES
-from .tasks import render_report
+from .registry import get_report_type
+from .service import ReportUnavailable, request_report
 
 
 @require_POST
-@member_required("report.request")
-def request_board_summary(request, gate_pk):
-    """Queue a new version of the gate's board PDF and show its progress."""
-    gate = get_scoped(request, Gate.objects.select_related("engagement"), pk=gate_pk)
-    if gate.number not in gate.engagement.reached_gate_numbers:
-        return HttpResponse(
-            f"Gate {gate.number} is not reached yet: {gate.after_phase_name} has not started.",
-            status=409,
-            content_type="text/plain; charset=utf-8",
+@member_required("report.view")
+def report_request(request, kind, pk):
+    """Queue a new version of any kind of report about the object `pk` and show its progress.
+
+    Seeing reports is the baseline; each kind then needs its own permission (403), a subject
+    the member may see (404) and one that can be reported on now (409 with the reason).
+    """
+    try:
+        job = request_report(
+            membership=request.membership, user=request.user, kind=kind, subject_pk=pk
         )
-    job = ReportJob.request(
-        kind=BOARD_GATE_SUMMARY.kind,
-        subject=gate,
-        organisation=request.organisation,
-        requested_by=request.user,
-        title=BOARD_GATE_SUMMARY.title(gate),
-    )
-    render_report.delay_on_commit(job.pk)
+    except ReportUnavailable as exc:
+        # htmx swaps only 2xx answers (base.html), so it gets the reason in a 200 fragment.
+        context = {"reason": exc.reason, "back": _back_link(kind, exc.subject)}
+        status = 200 if request.htmx else 409
+        return render_page(
+            request, "reports/unavailable.html", context, partial="reason", status=status
+        )
     if request.htmx:
         return render_page(request, "reports/job.html", {"job": job}, partial="status")
     return redirect("reports:job", pk=job.pk)
+
+
+def _back_link(kind: str, subject) -> tuple[str, str] | None:
+    report_type = get_report_type(kind)
+    return report_type.back_link(subject) if report_type and subject is not None else None
+
+
+def _subject(request, job: ReportJob):
+    """The job's subject as the member may see it (None if gone, or its kind is unknown)."""
+    report_type = get_report_type(job.kind)
+    if report_type is None:
+        return None
+    subjects = report_type.queryset().restrict(request.membership)
+    return subjects.filter(pk=job.object_id).first()
 
 
 @member_required("report.view")
 def job_detail(request, pk):
     """The job's page; htmx polls its status partial until the PDF is ready or failed."""
     job = get_scoped(request, ReportJob.objects, pk=pk)
+    report_type = get_report_type(job.kind)
     if request.htmx:  # the poll, every second: only what the status partial shows
-        return render_page(request, "reports/job.html", {"job": job}, partial="status")
+        outdated = None
+        if job.finished and report_type is not None:  # the last poll: is it current?
+            outdated = report_type.why_outdated(_subject(request, job), job, request.membership)
+        return render_page(
+            request, "reports/job.html", {"job": job, "outdated": outdated}, partial="status"
+        )
     versions = (
         ReportJob.objects.restrict(request.membership)
         .filter(kind=job.kind, content_type_id=job.content_type_id, object_id=job.object_id)
         .select_related("requested_by")
         .order_by("-version")
     )
-    subject, report_type = job.subject, REPORT_TYPES.get(job.kind)
-    back = report_type.back_link(subject) if subject and report_type else None
-    return render_page(
-        request, "reports/job.html", {"job": job, "versions": versions, "back": back}
-    )
+    subject = _subject(request, job)
+    versions = [
+        (version, report_type and report_type.why_outdated(subject, version, request.membership))
+        for version in versions
+    ]
+    outdated = next((reason for version, reason in versions if version.pk == job.pk), None)
+    context = {
+        "job": job,
+        "outdated": outdated,
+        "versions": versions,
+        "back": _back_link(job.kind, subject),
+    }
+    return render_page(request, "reports/job.html", context)
 
 
 @member_required("report.view")
@@ -66,4 +92,4 @@ def job_download(request, pk):
         handle = job.file.open("rb")
     except FileNotFoundError:
         raise Http404("The report file is missing from storage.") from None
-    return FileResponse(handle, as_attachment=True, filename=job.filename)
+    return FileResponse(handle, as_attachment=True, filename=job.download_name)

@@ -39,7 +39,7 @@ def test_a_real_worker_renders_the_board_pdf_with_title_and_decision(
         engagement, 1, Outcome.GO, owner, rationale="Precision 0.91 at a 1% alert rate."
     ).gate
     client = client_for(owner)
-    response = client.post(reverse("reports:board_summary", args=[gate.pk]))
+    response = client.post(reverse("reports:request", args=["board_gate_summary", gate.pk]))
     job = ReportJob.objects.get()
     assert response.status_code == 302
     job = wait_for(job)
