@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from .gates import PHASE_FIELDS, GateError, apply_decision, check_decision
 from .models import PHASES, Engagement, Gate, GateDecision, Outcome, Phase, PhaseStatus
@@ -48,8 +49,9 @@ def create_engagement(
         kpi.engagement = engagement
         kpi.save()
     phases, gates = build_plan(engagement, poc_weeks, development_weeks)
-    Phase.objects.bulk_create(phases)
-    Gate.objects.bulk_create(gates)
+    # With their "created" entries in the audit trail, which plain bulk_create skips.
+    bulk_create_with_history(phases, Phase)
+    bulk_create_with_history(gates, Gate)
     return engagement
 
 

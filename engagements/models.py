@@ -13,6 +13,7 @@ from django.utils.functional import cached_property
 
 from accounts.models import Membership, Organisation
 from accounts.tenancy import RestrictedPrefetch, Scope, TenantModel, TenantQuerySet
+from audit.models import audited
 
 from . import gates
 from .enums import (
@@ -89,6 +90,7 @@ class Engagement(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EngagementQuerySet.as_manager()
+    history = audited(m2m_fields=["vendor_contacts"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -160,6 +162,7 @@ class Phase(TenantModel):
     )
 
     objects = TenantQuerySet.as_manager()
+    history = audited(context="engagement")
 
     class Meta:
         ordering = ["number"]
@@ -199,6 +202,7 @@ class Gate(TenantModel):
     report_jobs = GenericRelation("reports.ReportJob")
 
     objects = TenantQuerySet.as_manager()
+    history = audited(context="engagement")
 
     class Meta:
         ordering = ["number"]
@@ -256,7 +260,9 @@ class GateDecision(TenantModel):
         internal=("rationale", "attendees"),
     )
 
-    gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="decisions")
+    # CASCADE only so that deleting a whole organisation (`manage.py deleteorg`) can work:
+    # the collector deletes rows directly and never calls delete() on a decision.
+    gate = models.ForeignKey(Gate, on_delete=models.CASCADE, related_name="decisions")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     rationale = models.TextField(max_length=10000)
     decided_by = models.ForeignKey(
@@ -273,6 +279,7 @@ class GateDecision(TenantModel):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = GateDecisionQuerySet.as_manager()
+    history = audited(context="gate__engagement")
 
     class Meta:
         ordering = ["recorded_at", "id"]
@@ -330,6 +337,7 @@ class Kpi(TenantModel):
     )
 
     objects = TenantQuerySet.as_manager()
+    history = audited(context="engagement")
 
     class Meta:
         ordering = ["kind", "id"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import assignments, views
+from . import activity, assignments, views
 
 app_name = "engagements"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
         name="vendor_contacts",
     ),
     path("engagements/<int:pk>/gates/<int:number>/decide/", views.gate_decide, name="decide"),
+    path("engagements/<int:pk>/activity/", activity.engagement_activity, name="activity"),
 ]

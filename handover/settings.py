@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -28,6 +29,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,11 +39,18 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "simple_history",
+    "ninja",
     "handover",
     "accounts",
     "engagements",
     "reports",
+    "audit",
+    "api",
 ]
+if TESTING:
+    # An app that plugs a report type in from outside, to prove `reports` needs no change.
+    INSTALLED_APPS.append("tests.reportapp")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -50,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records who made each change in the audit trail (audit/).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -122,9 +133,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
-# How many reverse proxies in front of the app append to X-Forwarded-For (0: none; compose
-# behind one TLS proxy: 1). Decides both the client IP for throttling and whether to trust
-# X-Forwarded-Proto.
+# How many reverse proxies in front of the app set X-Forwarded-For (0: none, the default;
+# compose, where web is reachable only through its Caddy: 1). Decides both the client IP for
+# throttling and whether to trust X-Forwarded-Proto. Never more than really stand in front:
+# the app must not be reachable around them.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 
@@ -143,6 +155,8 @@ if not (DEBUG or TESTING):
     if TRUSTED_PROXIES:
         # Only a proxy we run may say the request came over TLS; otherwise it is spoofable.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The orchestrator's health probes call the app directly, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]
 
 # No inline scripts or styles anywhere: htmx is configured through a <meta> tag and its
 # indicator styles live in app.css.
@@ -183,23 +197,39 @@ STORAGES = {
 }
 
 # --- E-mail ------------------------------------------------------------------------------
-EMAIL_BACKEND = env(
-    "EMAIL_BACKEND",
+# Requests never talk to a mail server: `handover.mail` queues each message for the Celery
+# worker, which hands it to EMAIL_DELIVERY_BACKEND (SMTP with EMAIL_HOST, else the console).
+EMAIL_BACKEND = "handover.mail.CeleryEmailBackend"
+EMAIL_DELIVERY_BACKEND = env(
+    "EMAIL_DELIVERY_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if env("EMAIL_HOST")
     else "django.core.mail.backends.console.EmailBackend",
 )
+if TESTING:  # delivered into django.core.mail.outbox
+    EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Handover <handover@localhost>")
+# How long an invitation link, and a password-reset link, stays valid.
+INVITATION_MAX_AGE = timedelta(days=env_int("INVITATION_MAX_AGE_DAYS", 7))
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 24) * 3600
 
 # --- Celery ------------------------------------------------------------------------------
 # Without a broker, tasks run in-process (eager) so `make run` needs nothing but Python.
+# In production that would render PDFs inside web requests, under gunicorn's timeout: with
+# DEBUG=0 a broker is required unless TASKS_IN_PROCESS=1 asks for exactly that.
 # (Celery still acquires a producer in eager mode: name a broker that needs no server.)
-CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL")
+TASKS_IN_PROCESS = env_bool("TASKS_IN_PROCESS", False)
+if not (env("CELERY_BROKER_URL") or DEBUG or TESTING or TASKS_IN_PROCESS):
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL must be set when DEBUG=0 (or TASKS_IN_PROCESS=1 to run tasks "
+        "inside web requests)."
+    )
+CELERY_TASK_ALWAYS_EAGER = TASKS_IN_PROCESS or not env("CELERY_BROKER_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
@@ -212,7 +242,8 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stale-reports": {"task": "reports.tasks.requeue_stale_jobs", "schedule": 300},
+    # Resends lost messages within minutes; a starting worker also sweeps once.
+    "requeue-stale-reports": {"task": "reports.tasks.requeue_stale_jobs", "schedule": 60},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE

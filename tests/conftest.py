@@ -189,3 +189,12 @@ def real_worker(settings, tmp_path, transactional_db):
     finally:
         task_postrun.disconnect(_close_worker_connections)
         celery_app.conf.task_always_eager = saved
+
+
+@pytest.fixture
+def mail_via_worker(settings, mailoutbox):
+    """Mail as production sends it: `handover.mail` queues each message once the transaction
+    commits (wrap the request in `django_capture_on_commit_callbacks(execute=True)` outside a
+    live server), and the eager task delivers it into `mail.outbox` (locmem)."""
+    settings.EMAIL_BACKEND = "handover.mail.CeleryEmailBackend"
+    return mailoutbox

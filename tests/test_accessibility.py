@@ -29,7 +29,8 @@ def test_main_pages_have_no_axe_violations(live_server, browser, width, settings
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", "--engagements", "7", "--password", "demo-pass")
     decided = Gate.objects.filter(decisions__isnull=False).select_related("engagement").first()
-    job = request_job(decided, None)
+    # A report renders with its requester's access, so a member must ask for it.
+    job = request_job(decided, decided.engagement.organisation.memberships.get(role="owner").user)
     render_report.apply(args=[job.pk])
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
@@ -45,6 +46,8 @@ def test_main_pages_have_no_axe_violations(live_server, browser, width, settings
     for engagement in Engagement.objects.all()[:7]:
         page.goto(f"{live_server.url}/engagements/{engagement.pk}/")
         found[f"engagement {engagement.status}"] = violations(page)
+    page.goto(f"{live_server.url}/engagements/{engagement.pk}/activity/")
+    found["engagement activity"] = violations(page)
     page.goto(f"{live_server.url}/reports/jobs/{job.pk}/")
     page.get_by_role("link", name="Download PDF").wait_for()
     found["report job"] = violations(page)

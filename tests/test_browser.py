@@ -115,6 +115,9 @@ def test_cto_creates_an_engagement_records_go_and_downloads_the_board_pdf(
     download_link.wait_for(timeout=60_000)
     with page.expect_download() as info:
         download_link.click()
+    assert info.value.suggested_filename == (
+        "warehouse-demand-forecasting-gate-1-board-summary-v1.pdf"
+    )
     pdf_path = ARTIFACTS / "board-summary.pdf"
     info.value.save_as(pdf_path)
 

@@ -70,7 +70,7 @@ def test_decisions_and_reports_accept_only_posts(client_for, owner, engagement, 
     gate = engagement.gates.get(number=1)
     for url in (
         reverse("engagements:decide", args=[engagement.pk, 1]),
-        reverse("reports:board_summary", args=[gate.pk]),
+        reverse("reports:request", args=["board_gate_summary", gate.pk]),
     ):
         assert getattr(client, method)(url).status_code == 405
 

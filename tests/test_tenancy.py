@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from accounts.access import EXEMPT_NAMESPACES, PUBLIC_URL_NAMES
 from accounts.checks import routes
-from accounts.models import Membership
+from accounts.models import Invitation, Membership
 from accounts.roles import PERMISSIONS, Role, weakest_refused
+from api.models import ApiToken
 from engagements.models import Engagement
 
 from .conftest import make_engagement, make_member, request_job
@@ -24,10 +25,16 @@ ARGS = {
     "engagements:detail": lambda o: [o["engagement"].pk],
     "engagements:edit": lambda o: [o["engagement"].pk],
     "engagements:decide": lambda o: [o["engagement"].pk, 1],
+    "engagements:activity": lambda o: [o["engagement"].pk],
     "engagements:vendor_contacts": lambda o: [o["engagement"].pk],
-    "reports:board_summary": lambda o: [o["gate"].pk],
+    "reports:request": lambda o: ["board_gate_summary", o["gate"].pk],
     "reports:job": lambda o: [o["job"].pk],
+    "accounts:member_role": lambda o: [o["membership"].pk],
+    "accounts:member_remove": lambda o: [o["membership"].pk],
+    "accounts:invitation_resend": lambda o: [o["invitation"].pk],
+    "accounts:invitation_revoke": lambda o: [o["invitation"].pk],
     "reports:download": lambda o: [o["job"].pk],
+    "tokens:revoke": lambda o: [o["token"].pk],
 }
 
 
@@ -58,7 +65,16 @@ def objects(org, owner):
     engagement = make_engagement(org, owner)
     gate = engagement.gates.get(number=1)
     job = request_job(gate, owner)
-    return {"engagement": engagement, "gate": gate, "job": job}
+    membership = owner.memberships.get()
+    invitation = Invitation.objects.create(organisation=org, email="new@acme.test", role="board")
+    return {
+        "engagement": engagement,
+        "gate": gate,
+        "job": job,
+        "membership": membership,
+        "invitation": invitation,
+        "token": ApiToken.issue(membership, "CI")[0],
+    }
 
 
 def call(client, name, objects):
@@ -85,7 +101,9 @@ def test_another_organisations_member_gets_404(client_for, other_org, objects, n
 
 @pytest.mark.parametrize("name", REFUSABLE)
 def test_a_too_weak_role_gets_403(client_for, org, objects, name):
-    weak = make_member(org, weakest_refused(ROUTES[name][0]))
+    role = weakest_refused(ROUTES[name][0])
+    # Not the `objects` owner's address: the refused role may be owner itself.
+    weak = make_member(org, role, email=f"weak-{role}@acme.test")
     if weak.memberships.get().is_vendor:
         # Even assigned to the engagement, a vendor contact's role is what refuses it.
         objects["engagement"].vendor_contacts.add(weak.memberships.get())
