@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .models import Phase
+from .models import Phase, PhaseStatus
 
 WIDTH, LEFT, RIGHT, ROW, TOP = 720, 176, 12, 36, 26
 
@@ -36,10 +36,17 @@ class Timeline:
     today_x: float | None
 
 
+def bar_end(phase: Phase) -> date:
+    """A stopped phase ends where it stopped; the others where they are planned to."""
+    return phase.actual_end if phase.status == PhaseStatus.STOPPED else phase.planned_end
+
+
 def phase_timeline(phases: list[Phase], today: date) -> Timeline:
-    """Bars for each phase's planned span, month ticks, and a marker for today."""
+    """Bars for each phase's planned span, month ticks, and a marker for today. After a
+    No-Go the timeline ends at the stop: cancelled phases are not drawn."""
+    phases = [p for p in phases if p.status != PhaseStatus.CANCELLED]
     start = min(p.planned_start for p in phases)
-    end = max(p.planned_end for p in phases)
+    end = max(bar_end(p) for p in phases)
     days = max((end - start).days, 1)
     span = WIDTH - LEFT - RIGHT
 
@@ -51,10 +58,10 @@ def phase_timeline(phases: list[Phase], today: date) -> Timeline:
             label=p.name,
             status=p.status,
             start=p.planned_start,
-            end=p.planned_end,
+            end=bar_end(p),
             x=x_of(p.planned_start),
             y=TOP + i * ROW,
-            width=max(x_of(p.planned_end) - x_of(p.planned_start), 2),
+            width=max(x_of(bar_end(p)) - x_of(p.planned_start), 2),
         )
         for i, p in enumerate(phases)
     ]

@@ -1,16 +1,25 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
-from django.forms import BaseModelFormSet, inlineformset_factory, modelformset_factory
+from django.forms import (
+    BaseInlineFormSet,
+    BaseModelFormSet,
+    inlineformset_factory,
+    modelformset_factory,
+)
 
 from .gates import decision_field_errors, phase_order_error
-from .models import Engagement, GateDecision, Kpi, Outcome, Phase, PhaseStatus
+from .models import Engagement, EngagementStatus, GateDecision, Kpi, Outcome, Phase, PhaseStatus
 from .planning import (
     DEFAULT_DEVELOPMENT_WEEKS,
     DEFAULT_POC_WEEKS,
     HANDOVER_SHARE,
     HANDOVER_WEEKS,
+    LATEST,
     POC_WEEKS,
+    default_plan,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -43,6 +52,19 @@ class EngagementForm(forms.ModelForm):
 class PlanForm(forms.Form):
     """Only when creating: the phase lengths the default plan starts from."""
 
+    def check_dates(self, start: date) -> bool:
+        """Refuse a plan whose derived dates would run past the last date we accept, which
+        would make every later edit of the engagement fail."""
+        data = self.cleaned_data
+        end = default_plan(start, data["poc_weeks"], data["development_weeks"])[-1].planned_end
+        if end > LATEST:
+            self.add_error(
+                None,
+                f"This plan would end on {end:%-d %b %Y}, after 31 Dec 2100: start earlier "
+                "or plan shorter phases.",
+            )
+        return end <= LATEST
+
     poc_weeks = forms.IntegerField(
         label="Discovery & PoC (weeks)",
         initial=DEFAULT_POC_WEEKS,
@@ -73,10 +95,21 @@ class KpiForm(forms.ModelForm):
         }
 
 
+class BaseKpiFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "id" in form.fields:
+            # The hidden id no longer matches: someone deleted that KPI meanwhile.
+            form.fields["id"].error_messages["invalid_choice"] = (
+                "This KPI was deleted by someone else while you were editing; reload the page."
+            )
+
+
 KpiFormSet = inlineformset_factory(
     Engagement,
     Kpi,
     form=KpiForm,
+    formset=BaseKpiFormSet,
     extra=1,
     min_num=1,
     validate_min=True,
@@ -109,6 +142,10 @@ class DecisionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("outcome") != Outcome.RECYCLE:
+            # The field shows only for Recycle; a date left in it after switching outcome is
+            # not part of this decision.
+            cleaned["new_end_date"] = None
         errors = decision_field_errors(
             cleaned.get("outcome"), cleaned.get("decided_on"), cleaned.get("new_end_date")
         )
@@ -118,10 +155,22 @@ class DecisionForm(forms.ModelForm):
 
 
 class EngagementEditForm(EngagementForm):
-    """After creation the start date is history: phase 1 started on it."""
+    """Once the engagement has started, its start date is history: phase 1 started on it.
+    Until then it can move, and the plan moves with it (`actions.reschedule`)."""
 
-    class Meta(EngagementForm.Meta):
-        fields = [f for f in EngagementForm.Meta.fields if f != "start_date"]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.status != EngagementStatus.PLANNED:
+            del self.fields["start_date"]
+        else:
+            self.fields[
+                "start_date"
+            ].help_text = "Not started yet: moving the start date moves the whole plan."
+
+    @property
+    def owned_fields(self) -> list[str]:
+        """What saving this form may write: its own fields, nothing it did not show."""
+        return [*self.fields, "updated_at"]
 
 
 class PhaseForm(forms.ModelForm):

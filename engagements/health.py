@@ -27,6 +27,8 @@ def engagement_health(engagement: Engagement, today: date) -> Health:
         return Health("red", ["Stopped by a No-Go decision."])
     if engagement.status == EngagementStatus.COMPLETED:
         return Health("green", ["Completed: handed over."])
+    if engagement.status == EngagementStatus.PLANNED:
+        return Health("green", [f"Starts on {engagement.start_date:%-d %b %Y}."])
     reasons, colour = [], "green"
     if engagement.status == EngagementStatus.ON_HOLD:
         colour = "amber"

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
@@ -26,13 +24,7 @@ from .enums import (
     Outcome,
     PhaseStatus,
 )
-
-# Dates outside this window are typing mistakes (year 20206), and would overflow date arithmetic.
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-DATE_BOUNDS = [
-    MinValueValidator(EARLIEST, "Enter a date from the year 2000 on."),
-    MaxValueValidator(LATEST, "Enter a date before the year 2101."),
-]
+from .planning import DATE_BOUNDS, EARLIEST, LATEST  # noqa: F401  (re-exported)
 
 
 class EngagementQuerySet(TenantQuerySet):

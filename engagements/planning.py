@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
+from django.core.validators import MaxValueValidator, MinValueValidator
+
 from .enums import BillingModel
+
+# Dates outside this window are typing mistakes (year 20206), and would overflow date arithmetic.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+DATE_BOUNDS = [
+    MinValueValidator(EARLIEST, "Enter a date from the year 2000 on."),
+    MaxValueValidator(LATEST, "Enter a date before the year 2101."),
+]
+
+# The plan fields of a phase, which the phase form edits and rescheduling moves.
+PLAN_FIELDS = ["billing_model", "planned_start", "planned_end"]
 
 POC_WEEKS = (6, 12)
 HANDOVER_WEEKS = (4, 8)

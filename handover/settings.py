@@ -213,6 +213,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-reports": {"task": "reports.tasks.requeue_stale_jobs", "schedule": 300},
+    # Pages also start due engagements as they show them; this catches the rest.
+    "start-due-engagements": {"task": "engagements.tasks.start_due", "schedule": 3600},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE

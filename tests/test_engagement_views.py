@@ -255,7 +255,7 @@ def test_go_without_javascript_redirects_back(client_for, owner, engagement):
 def test_deciding_gate_two_first_shows_a_clear_message(client_for, owner, engagement):
     url = reverse("engagements:decide", args=[engagement.pk, 2])
     response = client_for(owner).post(url, decision_payload())
-    assert response.status_code == 422
+    assert response.status_code == 409  # that gate is not open: a conflict, not a typo
     assert "decide gate 1 first" in response.content.decode()
     assert not GateDecision.objects.exists()
 
@@ -299,12 +299,13 @@ def test_portfolio_runs_a_constant_number_of_queries(
     client = client_for(owner)
     for i in range(3):
         make_engagement(org, owner, title=f"E{i}")
-    # 1 session, 2 user, 3 memberships, 4 count (pager), 5 engagements, 6 their phases
-    with django_assert_num_queries(6):
+    # 1 session, 2 user, 3 memberships, 4 any engagement due to start?, 5 count (pager),
+    # 6 engagements, 7 their phases
+    with django_assert_num_queries(7):
         client.get(reverse("engagements:portfolio"))
     for i in range(25):
         make_engagement(org, owner, title=f"F{i}", start_date=date(2026, 1, 1 + i % 28))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(reverse("engagements:portfolio"))
     assert response.content.decode().count("<tr>") == 29  # header + 28 rows
 
