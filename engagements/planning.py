@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Protocol
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -81,14 +82,22 @@ def default_plan(
     return phases
 
 
+def weeks(value: float) -> str:
+    """Weeks as people say them: 8, 3.3 — one decimal, none when whole."""
+    rounded = round(value, 1)
+    return f"{rounded:g}" if rounded == int(rounded) else f"{rounded:.1f}"
+
+
 def plan_warnings(phases: list[PhasePlan]) -> list[str]:
-    """Where a plan breaks the guide's norms (R01, R02, R05, R06), in words a CTO can act on."""
+    """Where a plan breaks the guide's norms (R01, R02, R05, R06) or leaves a gap between
+    phases, in words a CTO can act on. Cancelled phases are not part of the plan any more."""
+    phases = [p for p in phases if getattr(p, "status", "") != "cancelled"]
     by_number = {p.number: p for p in phases}
     warnings = []
     poc, handover = by_number.get(1), by_number.get(3)
     if poc and not POC_WEEKS[0] <= poc.planned_weeks <= POC_WEEKS[1]:
         warnings.append(
-            f"Discovery & PoC is planned for {poc.planned_weeks:g} weeks; the guide expects "
+            f"Discovery & PoC is planned for {weeks(poc.planned_weeks)} weeks; the guide expects "
             f"{POC_WEEKS[0]}–{POC_WEEKS[1]} weeks."
         )
     if poc and poc.billing_model == BillingModel.FIXED_PRICE:
@@ -99,7 +108,8 @@ def plan_warnings(phases: list[PhasePlan]) -> list[str]:
     if handover:
         if not HANDOVER_WEEKS[0] <= handover.planned_weeks <= HANDOVER_WEEKS[1]:
             warnings.append(
-                f"Transition & Handover is planned for {handover.planned_weeks:g} weeks; the guide "
+                f"Transition & Handover is planned for {weeks(handover.planned_weeks)} weeks; the "
+                "guide "
                 f"expects {HANDOVER_WEEKS[0]}–{HANDOVER_WEEKS[1]} weeks."
             )
         total = sum(p.planned_weeks for p in phases)
@@ -108,5 +118,14 @@ def plan_warnings(phases: list[PhasePlan]) -> list[str]:
             warnings.append(
                 f"Handover is {share:.0%} of total project time; budget 15–20% so your team "
                 "can take over."
+            )
+    ordered = sorted(phases, key=lambda p: p.number)
+    for earlier, later in pairwise(ordered):
+        gap = (later.planned_start - earlier.planned_end).days
+        if gap > 0:
+            warnings.append(
+                f"There {'is' if gap == 1 else 'are'} {gap} day{'s' if gap != 1 else ''} between "
+                f"phase {earlier.number} and phase {later.number} in which nothing is planned; "
+                "close the gap or say why in the plan."
             )
     return warnings

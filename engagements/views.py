@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import get_scoped, member_required
 from accounts.models import Membership
+from accounts.roles import Role
 from accounts.tenancy import RestrictedPrefetch
 from handover.htmx import invalid_form_status, render_page
 
@@ -27,7 +28,7 @@ from .forms import (
 from .gates import GateError, gate_closed_reason
 from .health import engagement_health
 from .models import Engagement, Kpi
-from .planning import LATEST, NORMS, PLAN_FIELDS, plan_warnings
+from .planning import LATEST, NORMS, PLAN_FIELDS
 
 PAGE_SIZE = 50
 
@@ -38,9 +39,13 @@ def portfolio(request):
     today = timezone.localdate()
     start_due_engagements(today, request.organisation.pk)
     engagements = Engagement.objects.restrict(request.membership).for_portfolio(request.membership)
+    sort = "newest" if request.GET.get("sort") == "newest" else "urgency"
+    if sort == "urgency":
+        engagements = engagements.by_urgency(today)
     page = Paginator(engagements, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(engagement, engagement_health(engagement, today)) for engagement in page]
-    return render(request, "engagements/portfolio.html", {"page": page, "rows": rows})
+    context = {"page": page, "rows": rows, "sort": sort, "today": today}
+    return render(request, "engagements/portfolio.html", context)
 
 
 @member_required("engagement.edit")
@@ -191,13 +196,24 @@ def _detail_context(request, engagement, decision_form=None):
     can_decide = request.membership.can("gate.decide")
     if decision_form is None and next_gate and can_decide:
         decision_form = DecisionForm(initial={"decided_on": today})
+    health = engagement_health(engagement, today)
+    deciders = []
+    if next_gate and not can_decide:
+        # "Awaiting the decision of …": the owners, by name, to those who may see colleagues.
+        deciders = list(
+            Membership.objects.restrict(request.membership)
+            .filter(role=Role.OWNER)
+            .select_related("user")
+        )
     return {
         "engagement": engagement,
         "phases": phases,
         "gates": engagement.gate_list,
         "next_gate": next_gate,
-        "health": engagement_health(engagement, today),
+        "health": health,
         "timeline": phase_timeline(phases, today),
-        "warnings": plan_warnings(phases),
+        "warnings": health.warnings,
         "decision_form": decision_form if can_decide else None,
+        "deciders": deciders,
+        "today": today,
     }

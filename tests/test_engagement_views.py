@@ -290,7 +290,8 @@ def test_unknown_gate_number_is_404(client_for, owner, engagement):
 def test_portfolio_lists_phase_next_gate_and_health(client_for, owner, engagement):
     page = client_for(owner).get(reverse("engagements:portfolio")).content.decode()
     assert engagement.title in page
-    assert "1. Discovery &amp; PoC" in page and "Gate 1 · due" in page
+    assert "1. Discovery &amp; PoC" in page
+    assert 'Gate 1 · <strong class="overdue">overdue</strong> since' in page
 
 
 def test_portfolio_runs_a_constant_number_of_queries(

@@ -11,12 +11,13 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
+from accounts.roles import Role
 from engagements.actions import start_due_engagements
 from engagements.charts import phase_timeline
 from engagements.gates import GateError
 from engagements.models import Engagement, EngagementStatus, GateDecision, Outcome, PhaseStatus
 
-from .conftest import decide, make_engagement
+from .conftest import decide, make_engagement, make_member
 from .test_engagement_views import create_payload, decision_payload, edit_payload
 
 
@@ -253,3 +254,41 @@ def test_a_left_over_end_date_does_not_block_another_outcome(client_for, owner, 
     assert response.status_code == 302
     decision = GateDecision.objects.get()
     assert decision.outcome == Outcome.GO and decision.new_end_date is None
+
+
+# --- 13. what people see of gates and urgency ----------------------------------------------
+
+
+def test_the_portfolio_puts_overdue_gates_first(client_for, owner, org):
+    today = date.today()
+    fresh = make_engagement(org, owner, title="Fresh", start_date=today - timedelta(days=7))
+    late = make_engagement(org, owner, title="Late", start_date=today - timedelta(weeks=20))
+    later = make_engagement(org, owner, title="Later", start_date=today - timedelta(weeks=30))
+    stopped = make_engagement(org, owner, title="Stopped", start_date=today - timedelta(days=3))
+    decide(stopped, 1, Outcome.NO_GO, owner, on=today)
+    page = client_for(owner).get(reverse("engagements:portfolio")).content.decode()
+    order = [page.index(f">{e.title}<") for e in (later, late, stopped, fresh)]
+    assert order == sorted(order)
+    newest = client_for(owner).get(reverse("engagements:portfolio") + "?sort=newest")
+    body = newest.content.decode()
+    assert body.index(">Stopped<") < body.index(">Later<")
+
+
+def test_gate_cards_show_due_dates_and_who_is_awaited(client_for, owner, org, engagement):
+    owner.first_name, owner.last_name = "Olivia", "Owens"
+    owner.save()
+    board = make_member(org, Role.BOARD)
+    page = client_for(board).get(reverse("engagements:detail", args=[engagement.pk]))
+    body = page.content.decode()
+    due = engagement.phases.get(number=1).planned_end
+    assert f"since {due:%-d %b %Y}" in body  # overdue: the fixture started in January
+    assert f"Awaiting the decision of Olivia Owens, due {due:%-d %b %Y}." in body
+    card_2 = body[body.index('id="gate-2"') : body.index('id="gate-3"')]
+    assert "Due " in card_2
+
+
+def test_a_plan_that_breaks_the_norms_is_never_green(client_for, owner, org):
+    engagement = make_engagement(org, owner, start_date=date.today())
+    engagement.phases.filter(number=1).update(billing_model="fixed_price")
+    page = client_for(owner).get(reverse("engagements:portfolio")).content.decode()
+    assert 'class="health amber"' in page and "Plan: Discovery &amp; PoC is billed" in page
