@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.forms import (
@@ -9,6 +10,7 @@ from django.forms import (
     inlineformset_factory,
     modelformset_factory,
 )
+from django.forms.utils import ErrorDict
 
 from .gates import decision_field_errors, phase_order_error
 from .models import Engagement, EngagementStatus, GateDecision, Kpi, Outcome, Phase, PhaseStatus
@@ -23,6 +25,27 @@ from .planning import (
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MoneyField(forms.DecimalField):
+    """A sum of money as people type and read it: "250,000" (separators, a currency sign and
+    spaces are accepted), shown with thousands separators."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().lstrip("$€£").replace(",", "").replace(" ", "")
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return f"{value:,.0f}" if value == value.to_integral() else f"{value:,.2f}"
+        return value
+
+    def widget_attrs(self, widget):
+        # No number-input attributes (step, min): the text widget takes "250,000".
+        return {}
 
 
 class EngagementForm(forms.ModelForm):
@@ -43,6 +66,7 @@ class EngagementForm(forms.ModelForm):
             "start_date": DATE,
         }
         help_texts = {"budget": "Total budget for all three phases."}
+        field_classes = {"budget": MoneyField}
         error_messages = {
             "title": {"required": "Give the engagement a title."},
             "budget": {"min_value": "The budget cannot be negative."},
@@ -96,6 +120,11 @@ class KpiForm(forms.ModelForm):
 
 
 class BaseKpiFormSet(BaseInlineFormSet):
+    default_error_messages = {
+        "too_few_forms": "Add at least one KPI: the business metric this engagement must move.",
+        "too_many_forms": "Twenty KPIs at most: keep the ones the board will steer by.",
+    }
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "id" in form.fields:
@@ -116,7 +145,31 @@ KpiFormSet = inlineformset_factory(
     max_num=20,
     validate_max=True,
     can_delete=True,
+    can_delete_extra=False,  # nothing to delete on a row not saved yet
 )
+
+ADD_KPI = "add_kpi"
+
+
+def with_another_kpi(data):
+    """The posted data with one more KPI row: the no-JavaScript "Add another KPI" button."""
+    data = data.copy()
+    try:
+        total = int(data.get("kpis-TOTAL_FORMS", 0))
+    except ValueError:
+        total = 0
+    data["kpis-TOTAL_FORMS"] = str(min(max(total, 0) + 1, KpiFormSet.max_num))
+    return data
+
+
+def without_errors(*forms_and_formsets):
+    """Show what was typed without judging it yet, as after "Add another KPI"."""
+    for item in forms_and_formsets:
+        if hasattr(item, "forms"):
+            item._errors, item._non_form_errors = [], item.error_class()
+            without_errors(*item.forms)
+        else:
+            item._errors, item.cleaned_data = ErrorDict(), {}
 
 
 class DecisionForm(forms.ModelForm):

@@ -129,3 +129,20 @@ def plan_warnings(phases: list[PhasePlan]) -> list[str]:
                 "close the gap or say why in the plan."
             )
     return warnings
+
+
+def kpi_warnings(kpis) -> list[str]:
+    """KPIs whose target is worse than their baseline: usually a typo, or a direction flipped
+    ("manual tickets" should fall, not rise)."""
+    warnings = []
+    for kpi in kpis:
+        if kpi.baseline is None or kpi.target is None or kpi.baseline == kpi.target:
+            continue
+        worse = kpi.target < kpi.baseline if kpi.higher_is_better else kpi.target > kpi.baseline
+        if worse:
+            direction = "rise" if kpi.higher_is_better else "fall"
+            warnings.append(
+                f"KPI “{kpi.name}”: the target is worse than the baseline for a metric that "
+                f"should {direction}; check the figures or the direction."
+            )
+    return warnings

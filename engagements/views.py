@@ -18,17 +18,20 @@ from handover.htmx import invalid_form_status, render_page
 from .actions import create_engagement, record_decision, reschedule, start_due_engagements
 from .charts import phase_timeline
 from .forms import (
+    ADD_KPI,
     DecisionForm,
     EngagementEditForm,
     EngagementForm,
     KpiFormSet,
     PhaseFormSet,
     PlanForm,
+    with_another_kpi,
+    without_errors,
 )
 from .gates import GateError, gate_closed_reason
 from .health import engagement_health
 from .models import Engagement, Kpi
-from .planning import LATEST, NORMS, PLAN_FIELDS
+from .planning import LATEST, NORMS, PLAN_FIELDS, kpi_warnings
 
 PAGE_SIZE = 50
 
@@ -51,9 +54,15 @@ def portfolio(request):
 @member_required("engagement.edit")
 def engagement_create(request):
     engagement = Engagement(organisation=request.organisation, created_by=request.user)
-    form = EngagementForm(request.POST or None, instance=engagement)
-    plan = PlanForm(request.POST or None)
-    kpis = KpiFormSet(request.POST or None, instance=engagement, prefix="kpis")
+    adding_kpi = ADD_KPI in request.POST
+    data = with_another_kpi(request.POST) if adding_kpi else (request.POST or None)
+    form = EngagementForm(data, instance=engagement)
+    plan = PlanForm(data)
+    kpis = KpiFormSet(data, instance=engagement, prefix="kpis")
+    if adding_kpi:
+        without_errors(form, plan, kpis)
+        context = {"form": form, "plan": plan, "kpis": kpis, "creating": True}
+        return render(request, "engagements/form.html", context)
     valid = request.method == "POST" and all([form.is_valid(), plan.is_valid(), kpis.is_valid()])
     if valid and plan.check_dates(form.cleaned_data["start_date"]):
         create_engagement(form.save(commit=False), kpis.save(commit=False), **plan.cleaned_data)
@@ -67,9 +76,13 @@ def engagement_create(request):
 @member_required("engagement.edit")
 def engagement_edit(request, pk):
     """Edit the engagement, its KPIs and the plan of the phases that have not started."""
-    if request.method != "POST":
+    if request.method != "POST" or ADD_KPI in request.POST:
         engagement = get_scoped(request, Engagement.objects, "edit", pk=pk)
-        form, kpis, phases = _edit_forms(engagement, None)
+        if ADD_KPI in request.POST:
+            form, kpis, phases = _edit_forms(engagement, with_another_kpi(request.POST))
+            without_errors(form, kpis, phases)
+        else:
+            form, kpis, phases = _edit_forms(engagement, None)
     else:
         with transaction.atomic():
             # Lock and re-read: a decision recorded while the form was open is what the post
@@ -89,7 +102,8 @@ def engagement_edit(request, pk):
         "engagement": engagement,
         "norms": NORMS,
     }
-    status = invalid_form_status(request) if request.method == "POST" else 200
+    failed = request.method == "POST" and ADD_KPI not in request.POST
+    status = invalid_form_status(request) if failed else 200
     return render(request, "engagements/form.html", context, status=status)
 
 
@@ -97,7 +111,7 @@ def _edit_forms(engagement, data):
     form = EngagementEditForm(data, instance=engagement)
     kpis = KpiFormSet(data, instance=engagement, prefix="kpis")
     phases = engagement.phases.order_by("number")
-    if data is not None:
+    if data is not None and ADD_KPI not in data:
         phases = phases.select_for_update()
     return form, kpis, PhaseFormSet(data, queryset=phases, prefix="phases")
 
@@ -212,7 +226,7 @@ def _detail_context(request, engagement, decision_form=None):
         "next_gate": next_gate,
         "health": health,
         "timeline": phase_timeline(phases, today),
-        "warnings": health.warnings,
+        "warnings": health.warnings + kpi_warnings(engagement.kpis.all()),
         "decision_form": decision_form if can_decide else None,
         "deciders": deciders,
         "today": today,
