@@ -10,6 +10,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django_htmx.http import HttpResponseClientRedirect
 
 from .roles import PERMISSIONS
 
@@ -42,7 +43,7 @@ def member_required(perm: str):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return login_redirect(request)
             check_permission(request.membership, perm)
             return view(request, *args, **kwargs)
 
@@ -50,6 +51,16 @@ def member_required(perm: str):
         return wrapper
 
     return decorator
+
+
+def login_redirect(request):
+    """To log-in, and back here afterwards. An htmx request (say, a form posted after the
+    session expired) is told to navigate the whole page, not to swap the log-in page into
+    a fragment; it comes back to the page the person was on."""
+    if getattr(request, "htmx", False):
+        current = request.htmx.current_url_abs_path or request.get_full_path()
+        return HttpResponseClientRedirect(redirect_to_login(current).url)
+    return redirect_to_login(request.get_full_path())
 
 
 def check_permission(membership, perm: str) -> None:

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .gates import PHASE_FIELDS, GateError, apply_decision, check_decision
-from .models import PHASES, Engagement, Gate, GateDecision, Outcome, Phase, PhaseStatus
+from .models import (
+    PHASES,
+    Engagement,
+    EngagementStatus,
+    Gate,
+    GateDecision,
+    Outcome,
+    Phase,
+    PhaseStatus,
+)
 from .planning import DEFAULT_DEVELOPMENT_WEEKS, DEFAULT_POC_WEEKS, default_plan
 
 
@@ -17,8 +26,12 @@ def build_plan(
     engagement: Engagement,
     poc_weeks: int = DEFAULT_POC_WEEKS,
     development_weeks: int = DEFAULT_DEVELOPMENT_WEEKS,
+    today: date | None = None,
 ):
-    """Unsaved phases and gates for a new engagement, PoC active from the start date."""
+    """Unsaved phases and gates for a new engagement. The PoC is active from the start date;
+    an engagement that starts later is Planned until then (see `start_due_engagements`)."""
+    started = engagement.start_date <= (today or timezone.localdate())
+    engagement.status = EngagementStatus.ACTIVE if started else EngagementStatus.PLANNED
     phases = [
         Phase(
             engagement=engagement,
@@ -26,8 +39,8 @@ def build_plan(
             billing_model=PHASES[planned.number][1],
             planned_start=planned.planned_start,
             planned_end=planned.planned_end,
-            status=PhaseStatus.ACTIVE if planned.number == 1 else PhaseStatus.PLANNED,
-            actual_start=engagement.start_date if planned.number == 1 else None,
+            status=PhaseStatus.ACTIVE if started and planned.number == 1 else PhaseStatus.PLANNED,
+            actual_start=engagement.start_date if started and planned.number == 1 else None,
         )
         for planned in default_plan(engagement.start_date, poc_weeks, development_weeks)
     ]
@@ -44,11 +57,11 @@ def create_engagement(
     development_weeks: int = DEFAULT_DEVELOPMENT_WEEKS,
 ) -> Engagement:
     """Save a new engagement with its KPIs, its three phases and its three gates."""
+    phases, gates = build_plan(engagement, poc_weeks, development_weeks)
     engagement.save()
     for kpi in kpis:
         kpi.engagement = engagement
         kpi.save()
-    phases, gates = build_plan(engagement, poc_weeks, development_weeks)
     # With their "created" entries in the audit trail, which plain bulk_create skips.
     bulk_create_with_history(phases, Phase)
     bulk_create_with_history(gates, Gate)
@@ -78,7 +91,7 @@ def record_decision(
             check_decision(
                 engagement=engagement,
                 gate_number=gate.number,
-                phase=phases[gate.number],
+                phases=list(phases.values()),
                 earlier=list(gate.decisions.all()),
                 outcome=outcome,
                 decided_on=decided_on,
@@ -104,3 +117,29 @@ def record_decision(
         if "one_final_decision_per_gate" not in str(exc):
             raise
         raise GateError(f"Gate {gate.number} was decided by someone else a moment ago.") from exc
+
+
+def start_due_engagements(today: date, organisation_id: int | None = None) -> int:
+    """Start the Planned engagements whose start date has come: the PoC becomes active from
+    that date. Conditional UPDATEs, safe to run any number of times, from beat and when a
+    page shows the organisation's engagements (so nothing waits for the next beat); one
+    indexed read when nothing is due."""
+    due = Engagement.objects.filter(status=EngagementStatus.PLANNED, start_date__lte=today)
+    if organisation_id is not None:
+        due = due.filter(organisation_id=organisation_id)
+    if not due.exists():
+        return 0
+    with transaction.atomic():
+        Phase.objects.filter(engagement__in=due, number=1, status=PhaseStatus.PLANNED).update(
+            status=PhaseStatus.ACTIVE, actual_start=models.F("planned_start")
+        )
+        return due.update(status=EngagementStatus.ACTIVE, updated_at=timezone.now())
+
+
+def reschedule(engagement: Engagement, phases: list[Phase], new_start: date) -> None:
+    """Move a Planned engagement's start date and its whole plan with it, lengths kept."""
+    shift = new_start - engagement.start_date
+    engagement.start_date = new_start
+    for phase in phases:
+        phase.planned_start += shift
+        phase.planned_end += shift

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .models import Phase
+from .models import Phase, PhaseStatus
 
 WIDTH, LEFT, RIGHT, ROW, TOP = 720, 176, 12, 36, 26
 
@@ -25,6 +25,7 @@ class Bar:
 class Tick:
     x: float
     label: str
+    anchor: str = "start"  # the last label ends at its tick when it would run off the chart
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,17 @@ class Timeline:
     today_x: float | None
 
 
+def bar_end(phase: Phase) -> date:
+    """A stopped phase ends where it stopped; the others where they are planned to."""
+    return phase.actual_end if phase.status == PhaseStatus.STOPPED else phase.planned_end
+
+
 def phase_timeline(phases: list[Phase], today: date) -> Timeline:
-    """Bars for each phase's planned span, month ticks, and a marker for today."""
+    """Bars for each phase's planned span, month ticks, and a marker for today. After a
+    No-Go the timeline ends at the stop: cancelled phases are not drawn."""
+    phases = [p for p in phases if p.status != PhaseStatus.CANCELLED]
     start = min(p.planned_start for p in phases)
-    end = max(p.planned_end for p in phases)
+    end = max(bar_end(p) for p in phases)
     days = max((end - start).days, 1)
     span = WIDTH - LEFT - RIGHT
 
@@ -51,19 +59,43 @@ def phase_timeline(phases: list[Phase], today: date) -> Timeline:
             label=p.name,
             status=p.status,
             start=p.planned_start,
-            end=p.planned_end,
+            end=bar_end(p),
             x=x_of(p.planned_start),
             y=TOP + i * ROW,
-            width=max(x_of(p.planned_end) - x_of(p.planned_start), 2),
+            width=max(x_of(bar_end(p)) - x_of(p.planned_start), 2),
         )
         for i, p in enumerate(phases)
     ]
-    ticks, month = [], date(start.year, start.month, 1)
-    step = max(1, round(days / 30 / 8))  # about eight labels whatever the length
-    while month <= end:
-        if month >= start and x_of(month) <= WIDTH - 48:  # room for the label
-            ticks.append(Tick(x_of(month), month.strftime("%b %Y")))
-        total = month.month - 1 + step
-        month = date(month.year + total // 12, total % 12 + 1, 1)
+    ticks = month_ticks(start, end, x_of)
     today_x = x_of(today) if start <= today <= end else None
     return Timeline(WIDTH, TOP + ROW * len(phases) + 8, bars, ticks, today_x)
+
+
+LABEL_WIDTH = 52  # "Sep 2026" at 10 px, with a little air
+
+
+def month_ticks(start: date, end: date, x_of) -> list[Tick]:
+    """A tick per month from the first month to the last, both always labelled; the months
+    between are thinned so that no two labels overlap, whatever the plan's length."""
+    months, month = [start], date(start.year, start.month, 1)
+    while True:
+        total = month.month  # next month
+        month = date(month.year + total // 12, total % 12 + 1, 1)
+        if month > end:
+            break
+        months.append(month)
+    first, last = months[0], months[-1]
+    kept = [first]
+    for month in months[1:-1]:
+        clear_of_previous = x_of(month) - x_of(kept[-1]) >= LABEL_WIDTH
+        clear_of_last = x_of(last) - x_of(month) >= LABEL_WIDTH
+        if clear_of_previous and clear_of_last:
+            kept.append(month)
+    if last != first and x_of(last) - x_of(kept[-1]) >= LABEL_WIDTH:
+        kept.append(last)
+    elif last != first:
+        kept[-1] = last  # the last month is the one that must show
+    ticks = [Tick(x_of(month), month.strftime("%b %Y")) for month in kept]
+    if ticks and ticks[-1].x + LABEL_WIDTH > WIDTH - RIGHT:
+        ticks[-1] = Tick(ticks[-1].x, ticks[-1].label, anchor="end")
+    return ticks

@@ -7,7 +7,8 @@ from django.db import models
 
 
 class EngagementStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
+    # Until its start date: the plan can still move.
+    PLANNED = "planned", "Planned"
     ACTIVE = "active", "Active"
     ON_HOLD = "on_hold", "On hold"
     COMPLETED = "completed", "Completed"
@@ -25,6 +26,8 @@ class PhaseStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     DONE = "done", "Done"
     STOPPED = "stopped", "Stopped"
+    # A phase after a No-Go: it will never run.
+    CANCELLED = "cancelled", "Cancelled"
 
 
 # The guide's three phases (§5), in order, with the billing model each should use.

@@ -1,19 +1,51 @@
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from django import forms
-from django.forms import BaseModelFormSet, inlineformset_factory, modelformset_factory
+from django.forms import (
+    BaseInlineFormSet,
+    BaseModelFormSet,
+    inlineformset_factory,
+    modelformset_factory,
+)
+from django.forms.utils import ErrorDict
 
 from .gates import decision_field_errors, phase_order_error
-from .models import Engagement, GateDecision, Kpi, Outcome, Phase, PhaseStatus
+from .models import Engagement, EngagementStatus, GateDecision, Kpi, Outcome, Phase, PhaseStatus
 from .planning import (
     DEFAULT_DEVELOPMENT_WEEKS,
     DEFAULT_POC_WEEKS,
     HANDOVER_SHARE,
     HANDOVER_WEEKS,
+    LATEST,
     POC_WEEKS,
+    default_plan,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MoneyField(forms.DecimalField):
+    """A sum of money as people type and read it: "250,000" (separators, a currency sign and
+    spaces are accepted), shown with thousands separators."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().lstrip("$€£").replace(",", "").replace(" ", "")
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return f"{value:,.0f}" if value == value.to_integral() else f"{value:,.2f}"
+        return value
+
+    def widget_attrs(self, widget):
+        # No number-input attributes (step, min): the text widget takes "250,000".
+        return {}
 
 
 class EngagementForm(forms.ModelForm):
@@ -34,6 +66,7 @@ class EngagementForm(forms.ModelForm):
             "start_date": DATE,
         }
         help_texts = {"budget": "Total budget for all three phases."}
+        field_classes = {"budget": MoneyField}
         error_messages = {
             "title": {"required": "Give the engagement a title."},
             "budget": {"min_value": "The budget cannot be negative."},
@@ -42,6 +75,19 @@ class EngagementForm(forms.ModelForm):
 
 class PlanForm(forms.Form):
     """Only when creating: the phase lengths the default plan starts from."""
+
+    def check_dates(self, start: date) -> bool:
+        """Refuse a plan whose derived dates would run past the last date we accept, which
+        would make every later edit of the engagement fail."""
+        data = self.cleaned_data
+        end = default_plan(start, data["poc_weeks"], data["development_weeks"])[-1].planned_end
+        if end > LATEST:
+            self.add_error(
+                None,
+                f"This plan would end on {end:%-d %b %Y}, after 31 Dec 2100: start earlier "
+                "or plan shorter phases.",
+            )
+        return end <= LATEST
 
     poc_weeks = forms.IntegerField(
         label="Discovery & PoC (weeks)",
@@ -73,17 +119,57 @@ class KpiForm(forms.ModelForm):
         }
 
 
+class BaseKpiFormSet(BaseInlineFormSet):
+    default_error_messages = {
+        "too_few_forms": "Add at least one KPI: the business metric this engagement must move.",
+        "too_many_forms": "Twenty KPIs at most: keep the ones the board will steer by.",
+    }
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "id" in form.fields:
+            # The hidden id no longer matches: someone deleted that KPI meanwhile.
+            form.fields["id"].error_messages["invalid_choice"] = (
+                "This KPI was deleted by someone else while you were editing; reload the page."
+            )
+
+
 KpiFormSet = inlineformset_factory(
     Engagement,
     Kpi,
     form=KpiForm,
+    formset=BaseKpiFormSet,
     extra=1,
     min_num=1,
     validate_min=True,
     max_num=20,
     validate_max=True,
     can_delete=True,
+    can_delete_extra=False,  # nothing to delete on a row not saved yet
 )
+
+ADD_KPI = "add_kpi"
+
+
+def with_another_kpi(data):
+    """The posted data with one more KPI row: the no-JavaScript "Add another KPI" button."""
+    data = data.copy()
+    try:
+        total = int(data.get("kpis-TOTAL_FORMS", 0))
+    except ValueError:
+        total = 0
+    data["kpis-TOTAL_FORMS"] = str(min(max(total, 0) + 1, KpiFormSet.max_num))
+    return data
+
+
+def without_errors(*forms_and_formsets):
+    """Show what was typed without judging it yet, as after "Add another KPI"."""
+    for item in forms_and_formsets:
+        if hasattr(item, "forms"):
+            item._errors, item._non_form_errors = [], item.error_class()
+            without_errors(*item.forms)
+        else:
+            item._errors, item.cleaned_data = ErrorDict(), {}
 
 
 class DecisionForm(forms.ModelForm):
@@ -109,6 +195,10 @@ class DecisionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("outcome") != Outcome.RECYCLE:
+            # The field shows only for Recycle; a date left in it after switching outcome is
+            # not part of this decision.
+            cleaned["new_end_date"] = None
         errors = decision_field_errors(
             cleaned.get("outcome"), cleaned.get("decided_on"), cleaned.get("new_end_date")
         )
@@ -118,10 +208,22 @@ class DecisionForm(forms.ModelForm):
 
 
 class EngagementEditForm(EngagementForm):
-    """After creation the start date is history: phase 1 started on it."""
+    """Once the engagement has started, its start date is history: phase 1 started on it.
+    Until then it can move, and the plan moves with it (`actions.reschedule`)."""
 
-    class Meta(EngagementForm.Meta):
-        fields = [f for f in EngagementForm.Meta.fields if f != "start_date"]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.status != EngagementStatus.PLANNED:
+            del self.fields["start_date"]
+        else:
+            self.fields[
+                "start_date"
+            ].help_text = "Not started yet: moving the start date moves the whole plan."
+
+    @property
+    def owned_fields(self) -> list[str]:
+        """What saving this form may write: its own fields, nothing it did not show."""
+        return [*self.fields, "updated_at"]
 
 
 class PhaseForm(forms.ModelForm):

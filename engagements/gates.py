@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
+from accounts.templatetags.people import person
+
 from .enums import FINAL_OUTCOMES, EngagementStatus, Outcome, PhaseStatus
+from .planning import LATEST
 
 if TYPE_CHECKING:
     from .models import Engagement, GateDecision, Phase
@@ -53,7 +56,7 @@ def check_decision(
     *,
     engagement: Engagement,
     gate_number: int,
-    phase: Phase,
+    phases: Sequence[Phase],
     earlier: Sequence[GateDecision],
     outcome: str,
     decided_on: date,
@@ -61,23 +64,11 @@ def check_decision(
     today: date,
 ) -> None:
     """Raise `GateError` unless this decision may be recorded now. `earlier` are the gate's
-    recorded decisions in order; `phase` is the phase the gate closes."""
-    if engagement.status in CLOSED:
-        raise GateError(
-            f"This engagement is {engagement.get_status_display().lower()}: "
-            "no further gate decisions can be recorded."
-        )
-    final = next((d for d in earlier if d.outcome in FINAL_OUTCOMES), None)
-    if final:
-        raise GateError(
-            f"Gate {gate_number} was already decided: {final.get_outcome_display()} on "
-            f"{final.decided_on:%d %b %Y}. A recorded decision cannot be changed."
-        )
-    if phase.status != PhaseStatus.ACTIVE:
-        raise GateError(
-            f"Gate {gate_number} closes {phase.name}, which has not started yet: "
-            f"decide gate {gate_number - 1} first."
-        )
+    recorded decisions in order; `phases` are the engagement's three."""
+    phase = next(p for p in phases if p.number == gate_number)
+    reason = gate_closed_reason(engagement, gate_number, phases, earlier)
+    if reason:
+        raise GateError(reason)
     if decided_on > today:
         raise GateError("A decision cannot be dated in the future: record it on the day.")
     if phase.actual_start and decided_on < phase.actual_start:
@@ -96,6 +87,50 @@ def check_decision(
             f"Recycle extends the phase: the new end date must be after its current "
             f"planned end ({phase.planned_end:%d %b %Y}) and after the decision date."
         )
+    if outcome == Outcome.RECYCLE and plan_end_after_recycle(phases, phase, new_end_date) > LATEST:
+        raise GateError(
+            "That new end date pushes the later phases past 2100; choose an earlier one."
+        )
+
+
+def gate_closed_reason(
+    engagement: Engagement,
+    gate_number: int,
+    phases: Sequence[Phase],
+    earlier: Sequence[GateDecision],
+) -> str | None:
+    """Why no decision can be recorded at this gate now, or None when it is open."""
+    phase = next(p for p in phases if p.number == gate_number)
+    if engagement.status in CLOSED:
+        return (
+            f"This engagement is {engagement.get_status_display().lower()}: "
+            "no further gate decisions can be recorded."
+        )
+    final = next((d for d in earlier if d.outcome in FINAL_OUTCOMES), None)
+    if final:
+        # Most often a stale tab: say what happened, and by whom.
+        return (
+            f"Gate {gate_number} was already decided: {final.get_outcome_display()} on "
+            f"{final.decided_on:%-d %b %Y} by {person(final.decided_by)}. A recorded decision "
+            "cannot be changed; reload the page to see it."
+        )
+    if phase.status == PhaseStatus.PLANNED and gate_number == 1:
+        return (
+            f"{phase.name} starts on {phase.planned_start:%-d %b %Y}: gate 1 can be decided "
+            "once it has started."
+        )
+    if phase.status != PhaseStatus.ACTIVE:
+        return (
+            f"Gate {gate_number} closes {phase.name}, which has not started yet: "
+            f"decide gate {gate_number - 1} first."
+        )
+    return None
+
+
+def plan_end_after_recycle(phases, phase: Phase, new_end_date: date) -> date:
+    """Where the plan would end if `phase` were recycled to `new_end_date`."""
+    last = max(phases, key=lambda p: p.number)
+    return last.planned_end + (new_end_date - phase.planned_end)
 
 
 def apply_decision(engagement: Engagement, phases: dict[int, Phase], decision) -> None:
@@ -116,6 +151,9 @@ def apply_decision(engagement: Engagement, phases: dict[int, Phase], decision) -
             engagement.status = EngagementStatus.COMPLETED
     elif decision.outcome == Outcome.NO_GO:
         phase.status, phase.actual_end = PhaseStatus.STOPPED, decision.decided_on
+        for later in phases.values():
+            if later.number > phase.number:
+                later.status = PhaseStatus.CANCELLED  # they will never run
         engagement.status = EngagementStatus.STOPPED
     elif decision.outcome == Outcome.HOLD:
         engagement.status = EngagementStatus.ON_HOLD

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .models import Engagement, EngagementStatus
+from .planning import plan_warnings
 
 SLIP_RED_DAYS = 14
 
@@ -13,7 +14,13 @@ SLIP_RED_DAYS = 14
 @dataclass(frozen=True)
 class Health:
     colour: str  # "green" | "amber" | "red"
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # the engagement's state
+    warnings: list[str] = field(default_factory=list)  # where the plan breaks the norms
+
+    @property
+    def explanation(self) -> list[str]:
+        """Everything behind the colour, for a tooltip or a PDF."""
+        return self.reasons + [f"Plan: {warning}" for warning in self.warnings]
 
     @property
     def label(self) -> str:
@@ -21,13 +28,16 @@ class Health:
 
 
 def engagement_health(engagement: Engagement, today: date) -> Health:
-    """Red when stopped or the current phase is over two weeks late; amber when on hold or
-    late at all; green otherwise. Reads prefetched phases only."""
+    """Red when stopped or the current phase is over two weeks late; amber when on hold, late
+    at all, or when the plan breaks the guide's norms; green otherwise. Reads prefetched
+    phases only."""
     if engagement.status == EngagementStatus.STOPPED:
         return Health("red", ["Stopped by a No-Go decision."])
     if engagement.status == EngagementStatus.COMPLETED:
         return Health("green", ["Completed: handed over."])
     reasons, colour = [], "green"
+    if engagement.status == EngagementStatus.PLANNED:
+        reasons.append(f"Starts on {engagement.start_date:%-d %b %Y}.")
     if engagement.status == EngagementStatus.ON_HOLD:
         colour = "amber"
         reasons.append("On hold at a gate.")
@@ -38,4 +48,7 @@ def engagement_health(engagement: Engagement, today: date) -> Health:
         reasons.append(
             f"{phase.name} is {late} days past its planned end; gate {phase.number} is due."
         )
-    return Health(colour, reasons)
+    warnings = plan_warnings(engagement.phase_list)
+    if warnings and colour == "green":
+        colour = "amber"  # a board must not read "Green" beside a 14-week fixed-price PoC
+    return Health(colour, reasons, warnings)

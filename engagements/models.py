@@ -6,9 +6,9 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils.functional import cached_property
 
 from accounts.models import Membership, Organisation
@@ -27,13 +27,7 @@ from .enums import (
     Outcome,
     PhaseStatus,
 )
-
-# Dates outside this window are typing mistakes (year 20206), and would overflow date arithmetic.
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-DATE_BOUNDS = [
-    MinValueValidator(EARLIEST, "Enter a date from the year 2000 on."),
-    MaxValueValidator(LATEST, "Enter a date before the year 2101."),
-]
+from .planning import DATE_BOUNDS, EARLIEST, LATEST  # noqa: F401  (re-exported)
 
 
 class EngagementQuerySet(TenantQuerySet):
@@ -42,6 +36,25 @@ class EngagementQuerySet(TenantQuerySet):
         return self.prefetch_related(
             RestrictedPrefetch("phases", membership, Phase.objects.all())
         ).defer("business_problem")
+
+    def by_urgency(self, today: date):
+        """Overdue gates first, the most overdue first; then stopped engagements (red); then
+        the rest, newest first. `next_due` is the due date of the engagement's next gate."""
+        next_due = Phase.objects.filter(
+            engagement=OuterRef("pk"), status=PhaseStatus.ACTIVE
+        ).values("planned_end")[:1]
+        urgency = Case(
+            When(
+                status__in=[EngagementStatus.ACTIVE, EngagementStatus.ON_HOLD],
+                next_due__lt=today,
+                then=Value(0),
+            ),
+            When(status=EngagementStatus.STOPPED, then=Value(1)),
+            default=Value(2),
+        )
+        return self.annotate(next_due=Subquery(next_due)).order_by(
+            urgency, F("next_due").asc(nulls_last=True), "-created_at", "-id"
+        )
 
     def with_plan(self, membership: Membership):
         """Phases, gates and their decisions in three extra queries, whatever the row count,
@@ -221,6 +234,18 @@ class Gate(TenantModel):
     @property
     def after_phase_name(self) -> str:
         return PHASES[self.number][0]
+
+    @property
+    def phase(self) -> Phase | None:
+        """The phase this gate closes (from the engagement's prefetched phases)."""
+        return next((p for p in self.engagement.phase_list if p.number == self.number), None)
+
+    @property
+    def due_date(self) -> date | None:
+        """When the gate is due: its phase's planned end, while the phase is still to run."""
+        phase = self.phase
+        live = (PhaseStatus.ACTIVE, PhaseStatus.PLANNED)
+        return phase.planned_end if phase and phase.status in live else None
 
     @cached_property
     def decision_list(self) -> list[GateDecision]:

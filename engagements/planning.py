@@ -5,9 +5,22 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Protocol
 
+from django.core.validators import MaxValueValidator, MinValueValidator
+
 from .enums import BillingModel
+
+# Dates outside this window are typing mistakes (year 20206), and would overflow date arithmetic.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+DATE_BOUNDS = [
+    MinValueValidator(EARLIEST, "Enter a date from the year 2000 on."),
+    MaxValueValidator(LATEST, "Enter a date before the year 2101."),
+]
+
+# The plan fields of a phase, which the phase form edits and rescheduling moves.
+PLAN_FIELDS = ["billing_model", "planned_start", "planned_end"]
 
 POC_WEEKS = (6, 12)
 HANDOVER_WEEKS = (4, 8)
@@ -69,14 +82,22 @@ def default_plan(
     return phases
 
 
+def weeks(value: float) -> str:
+    """Weeks as people say them: 8, 3.3 — one decimal, none when whole."""
+    rounded = round(value, 1)
+    return f"{rounded:g}" if rounded == int(rounded) else f"{rounded:.1f}"
+
+
 def plan_warnings(phases: list[PhasePlan]) -> list[str]:
-    """Where a plan breaks the guide's norms (R01, R02, R05, R06), in words a CTO can act on."""
+    """Where a plan breaks the guide's norms (R01, R02, R05, R06) or leaves a gap between
+    phases, in words a CTO can act on. Cancelled phases are not part of the plan any more."""
+    phases = [p for p in phases if getattr(p, "status", "") != "cancelled"]
     by_number = {p.number: p for p in phases}
     warnings = []
     poc, handover = by_number.get(1), by_number.get(3)
     if poc and not POC_WEEKS[0] <= poc.planned_weeks <= POC_WEEKS[1]:
         warnings.append(
-            f"Discovery & PoC is planned for {poc.planned_weeks:g} weeks; the guide expects "
+            f"Discovery & PoC is planned for {weeks(poc.planned_weeks)} weeks; the guide expects "
             f"{POC_WEEKS[0]}–{POC_WEEKS[1]} weeks."
         )
     if poc and poc.billing_model == BillingModel.FIXED_PRICE:
@@ -87,7 +108,8 @@ def plan_warnings(phases: list[PhasePlan]) -> list[str]:
     if handover:
         if not HANDOVER_WEEKS[0] <= handover.planned_weeks <= HANDOVER_WEEKS[1]:
             warnings.append(
-                f"Transition & Handover is planned for {handover.planned_weeks:g} weeks; the guide "
+                f"Transition & Handover is planned for {weeks(handover.planned_weeks)} weeks; the "
+                "guide "
                 f"expects {HANDOVER_WEEKS[0]}–{HANDOVER_WEEKS[1]} weeks."
             )
         total = sum(p.planned_weeks for p in phases)
@@ -96,5 +118,31 @@ def plan_warnings(phases: list[PhasePlan]) -> list[str]:
             warnings.append(
                 f"Handover is {share:.0%} of total project time; budget 15–20% so your team "
                 "can take over."
+            )
+    ordered = sorted(phases, key=lambda p: p.number)
+    for earlier, later in pairwise(ordered):
+        gap = (later.planned_start - earlier.planned_end).days
+        if gap > 0:
+            warnings.append(
+                f"There {'is' if gap == 1 else 'are'} {gap} day{'s' if gap != 1 else ''} between "
+                f"phase {earlier.number} and phase {later.number} in which nothing is planned; "
+                "close the gap or say why in the plan."
+            )
+    return warnings
+
+
+def kpi_warnings(kpis) -> list[str]:
+    """KPIs whose target is worse than their baseline: usually a typo, or a direction flipped
+    ("manual tickets" should fall, not rise)."""
+    warnings = []
+    for kpi in kpis:
+        if kpi.baseline is None or kpi.target is None or kpi.baseline == kpi.target:
+            continue
+        worse = kpi.target < kpi.baseline if kpi.higher_is_better else kpi.target > kpi.baseline
+        if worse:
+            direction = "rise" if kpi.higher_is_better else "fall"
+            warnings.append(
+                f"KPI “{kpi.name}”: the target is worse than the baseline for a metric that "
+                f"should {direction}; check the figures or the direction."
             )
     return warnings

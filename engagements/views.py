@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -9,23 +11,27 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import get_scoped, member_required
 from accounts.models import Membership
+from accounts.roles import Role
 from accounts.tenancy import RestrictedPrefetch
 from handover.htmx import invalid_form_status, render_page
 
-from .actions import create_engagement, record_decision
+from .actions import create_engagement, record_decision, reschedule, start_due_engagements
 from .charts import phase_timeline
 from .forms import (
+    ADD_KPI,
     DecisionForm,
     EngagementEditForm,
     EngagementForm,
     KpiFormSet,
     PhaseFormSet,
     PlanForm,
+    with_another_kpi,
+    without_errors,
 )
-from .gates import GateError
+from .gates import GateError, gate_closed_reason
 from .health import engagement_health
 from .models import Engagement, Kpi
-from .planning import NORMS, plan_warnings
+from .planning import LATEST, NORMS, PLAN_FIELDS, kpi_warnings
 
 PAGE_SIZE = 50
 
@@ -33,20 +39,32 @@ PAGE_SIZE = 50
 @member_required("engagement.view")
 def portfolio(request):
     """Every engagement the member may see, with phase, next gate, health and budget."""
-    engagements = Engagement.objects.restrict(request.membership).for_portfolio(request.membership)
-    page = Paginator(engagements, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
+    start_due_engagements(today, request.organisation.pk)
+    engagements = Engagement.objects.restrict(request.membership).for_portfolio(request.membership)
+    sort = "newest" if request.GET.get("sort") == "newest" else "urgency"
+    if sort == "urgency":
+        engagements = engagements.by_urgency(today)
+    page = Paginator(engagements, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(engagement, engagement_health(engagement, today)) for engagement in page]
-    return render(request, "engagements/portfolio.html", {"page": page, "rows": rows})
+    context = {"page": page, "rows": rows, "sort": sort, "today": today}
+    return render(request, "engagements/portfolio.html", context)
 
 
 @member_required("engagement.edit")
 def engagement_create(request):
     engagement = Engagement(organisation=request.organisation, created_by=request.user)
-    form = EngagementForm(request.POST or None, instance=engagement)
-    plan = PlanForm(request.POST or None)
-    kpis = KpiFormSet(request.POST or None, instance=engagement, prefix="kpis")
-    if request.method == "POST" and all([form.is_valid(), plan.is_valid(), kpis.is_valid()]):
+    adding_kpi = ADD_KPI in request.POST
+    data = with_another_kpi(request.POST) if adding_kpi else (request.POST or None)
+    form = EngagementForm(data, instance=engagement)
+    plan = PlanForm(data)
+    kpis = KpiFormSet(data, instance=engagement, prefix="kpis")
+    if adding_kpi:
+        without_errors(form, plan, kpis)
+        context = {"form": form, "plan": plan, "kpis": kpis, "creating": True}
+        return render(request, "engagements/form.html", context)
+    valid = request.method == "POST" and all([form.is_valid(), plan.is_valid(), kpis.is_valid()])
+    if valid and plan.check_dates(form.cleaned_data["start_date"]):
         create_engagement(form.save(commit=False), kpis.save(commit=False), **plan.cleaned_data)
         messages.success(request, f"Engagement “{engagement.title}” created.")
         return redirect("engagements:detail", pk=engagement.pk)
@@ -57,19 +75,26 @@ def engagement_create(request):
 
 @member_required("engagement.edit")
 def engagement_edit(request, pk):
-    engagement = get_scoped(request, Engagement.objects, "edit", pk=pk)
-    form = EngagementEditForm(request.POST or None, instance=engagement)
-    kpis = KpiFormSet(request.POST or None, instance=engagement, prefix="kpis")
-    phases = PhaseFormSet(
-        request.POST or None, queryset=engagement.phases.order_by("number"), prefix="phases"
-    )
-    if request.method == "POST" and all([form.is_valid(), kpis.is_valid(), phases.is_valid()]):
+    """Edit the engagement, its KPIs and the plan of the phases that have not started."""
+    if request.method != "POST" or ADD_KPI in request.POST:
+        engagement = get_scoped(request, Engagement.objects, "edit", pk=pk)
+        if ADD_KPI in request.POST:
+            form, kpis, phases = _edit_forms(engagement, with_another_kpi(request.POST))
+            without_errors(form, kpis, phases)
+        else:
+            form, kpis, phases = _edit_forms(engagement, None)
+    else:
         with transaction.atomic():
-            form.save()
-            kpis.save()
-            phases.save()
-        messages.success(request, "Engagement saved.")
-        return redirect("engagements:detail", pk=engagement.pk)
+            # Lock and re-read: a decision recorded while the form was open is what the post
+            # is checked against, and only what the form owns is written back.
+            locked = Engagement.objects.select_for_update()
+            engagement = get_scoped(request, locked, "edit", pk=pk)
+            form, kpis, phases = _edit_forms(engagement, request.POST)
+            if all([form.is_valid(), kpis.is_valid(), phases.is_valid()]) and _save_edit(
+                form, kpis, phases
+            ):
+                messages.success(request, "Engagement saved.")
+                return redirect("engagements:detail", pk=engagement.pk)
     context = {
         "form": form,
         "kpis": kpis,
@@ -77,12 +102,45 @@ def engagement_edit(request, pk):
         "engagement": engagement,
         "norms": NORMS,
     }
-    status = invalid_form_status(request) if request.method == "POST" else 200
+    failed = request.method == "POST" and ADD_KPI not in request.POST
+    status = invalid_form_status(request) if failed else 200
     return render(request, "engagements/form.html", context, status=status)
+
+
+def _edit_forms(engagement, data):
+    form = EngagementEditForm(data, instance=engagement)
+    kpis = KpiFormSet(data, instance=engagement, prefix="kpis")
+    phases = engagement.phases.order_by("number")
+    if data is not None and ADD_KPI not in data:
+        phases = phases.select_for_update()
+    return form, kpis, PhaseFormSet(data, queryset=phases, prefix="phases")
+
+
+def _save_edit(form, kpis, phases) -> bool:
+    """Write the valid edit, fields the forms own only; False (with the reason on the form)
+    when moving the start date would push the plan past the last date we accept."""
+    engagement = form.instance
+    old_start = form.initial.get("start_date")
+    form.save(commit=False)
+    phases.save(commit=False)
+    plan = [phase_form.instance for phase_form in phases.forms]
+    if "start_date" in form.changed_data:
+        engagement.start_date = old_start
+        reschedule(engagement, plan, form.cleaned_data["start_date"])
+    if max(phase.planned_end for phase in plan) > LATEST:
+        form.add_error("start_date", "That start date pushes the plan past 2100.")
+        return False
+    engagement.save(update_fields=form.owned_fields)
+    kpis.save()
+    for phase_form, phase in zip(phases.forms, plan, strict=True):
+        if phase_form.has_changed() or "start_date" in form.changed_data:
+            phase.save(update_fields=PLAN_FIELDS)
+    return True
 
 
 @member_required("engagement.view")
 def engagement_detail(request, pk):
+    start_due_engagements(timezone.localdate(), request.organisation.pk)
     engagement = _get_engagement_for_page(request, pk)
     return render_page(request, "engagements/detail.html", _detail_context(request, engagement))
 
@@ -107,9 +165,30 @@ def gate_decide(request, pk, number):
                 return redirect("engagements:detail", pk=engagement.pk)
             form = None
     engagement = _get_engagement_for_page(request, pk)
-    context = _detail_context(request, engagement, decision_form=form)
-    status = invalid_form_status(request) if form is not None else 200
+    status, rejection = 200, None
+    if form is not None and engagement.next_gate_number != gate.number:
+        # A stale tab: the gate it posted for is no longer the one to decide. Say so in that
+        # gate's card, and never move the posted outcome into another gate's form.
+        rejection = Rejection(gate.number, _stale_reason(engagement, gate.number, form))
+        form, status = None, 409
+    elif form is not None:
+        status = 422
+    context = _detail_context(request, engagement, decision_form=form) | {"rejection": rejection}
+    if request.htmx:
+        status = 200  # htmx swaps only 2xx: the reason is in the fragment
     return render_page(request, "engagements/detail.html", context, partial="body", status=status)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    gate: int
+    message: str
+
+
+def _stale_reason(engagement, number: int, form) -> str:
+    gate = next(g for g in engagement.gate_list if g.number == number)
+    reason = gate_closed_reason(engagement, number, engagement.phase_list, gate.decision_list)
+    return reason or " ".join(form.non_field_errors()) or f"Gate {number} is not open."
 
 
 def _get_engagement_for_page(request, pk):
@@ -131,13 +210,24 @@ def _detail_context(request, engagement, decision_form=None):
     can_decide = request.membership.can("gate.decide")
     if decision_form is None and next_gate and can_decide:
         decision_form = DecisionForm(initial={"decided_on": today})
+    health = engagement_health(engagement, today)
+    deciders = []
+    if next_gate and not can_decide:
+        # "Awaiting the decision of …": the owners, by name, to those who may see colleagues.
+        deciders = list(
+            Membership.objects.restrict(request.membership)
+            .filter(role=Role.OWNER)
+            .select_related("user")
+        )
     return {
         "engagement": engagement,
         "phases": phases,
         "gates": engagement.gate_list,
         "next_gate": next_gate,
-        "health": engagement_health(engagement, today),
+        "health": health,
         "timeline": phase_timeline(phases, today),
-        "warnings": plan_warnings(phases),
+        "warnings": health.warnings + kpi_warnings(engagement.kpis.all()),
         "decision_form": decision_form if can_decide else None,
+        "deciders": deciders,
+        "today": today,
     }

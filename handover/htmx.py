@@ -22,6 +22,17 @@ def render_page(request, template: str, context: dict, *, partial: str = "", sta
     return response
 
 
+def message_fragment(request, text: str, *, level: str = "error"):
+    """An answer to an htmx request that only shows `text` where messages appear: status 200
+    retargeted at #messages, because htmx swaps only 2xx and browsers log a 4xx as a console
+    error. Plain requests get proper 4xx pages elsewhere; this is the htmx face of them."""
+    messages.add_message(request, messages.ERROR if level == "error" else messages.INFO, text)
+    response = render(request, "includes/messages.html")
+    response["HX-Retarget"] = "#messages"
+    response["HX-Reswap"] = "outerHTML"
+    return response
+
+
 def invalid_form_status(request) -> int:
     """The status for a posted form that did not validate.
 

@@ -4,6 +4,9 @@ from django.urls import include, path
 from api.site import api_urls
 from handover import health
 
+handler403 = "handover.errors.permission_denied"
+handler404 = "handover.errors.page_not_found"
+
 urlpatterns = [
     path("health/live", health.live, name="health_live"),
     path("health/ready", health.ready, name="health_ready"),

@@ -1,5 +1,11 @@
-from datetime import date
+from datetime import date, timedelta
+from itertools import pairwise
 
+import pytest
+
+from engagements import planning
+from engagements.charts import LABEL_WIDTH, phase_timeline
+from engagements.models import Phase
 from engagements.planning import PlannedPhase, default_plan, handover_weeks_for, plan_warnings
 
 
@@ -42,3 +48,30 @@ def test_a_ten_percent_handover_warns():
     # 6 of 60 weeks: the length is within 4–8 weeks, the share is not.
     warnings = plan_warnings(_plan(12, 42, 6))
     assert len(warnings) == 1 and "10%" in warnings[0]
+
+
+@pytest.mark.parametrize("weeks_long", [4, 30, 80, 300])
+def test_timeline_labels_the_first_and_last_months_and_never_overlaps(weeks_long):
+    start = date(2026, 1, 14)
+    phases = [Phase(number=1, planned_start=start, planned_end=start + timedelta(weeks=weeks_long))]
+    timeline = phase_timeline(phases, start)
+    labels = [tick.label for tick in timeline.ticks]
+    end = phases[0].planned_end
+    assert labels[0] == "Jan 2026" and labels[-1] == end.strftime("%b %Y")
+    xs = [tick.x for tick in timeline.ticks]
+    assert all(b - a >= LABEL_WIDTH for a, b in pairwise(xs))
+    assert all(tick.anchor == "start" for tick in timeline.ticks[:-1])
+
+
+def test_weeks_read_as_people_say_them():
+    assert planning.weeks(8.0) == "8" and planning.weeks(23 / 7) == "3.3"
+    assert planning.weeks(12.04) == "12"
+
+
+def test_a_gap_between_phases_warns():
+    phases = [
+        PlannedPhase(1, date(2026, 1, 5), date(2026, 3, 2)),
+        PlannedPhase(2, date(2026, 3, 16), date(2026, 7, 6)),
+        PlannedPhase(3, date(2026, 7, 6), date(2026, 8, 17)),
+    ]
+    assert any("14 days between phase 1 and phase 2" in w for w in plan_warnings(phases))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import io
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -92,10 +93,12 @@ def test_a_report_type_from_another_app_works_end_to_end(
 
 
 def test_its_availability_rule_refuses_with_the_reason(client_for, org, owner):
-    engagement = make_engagement(org, owner, status=EngagementStatus.DRAFT)
+    # Not started yet (a future start date makes it Planned): the test app's rule refuses.
+    engagement = make_engagement(org, owner, start_date=date.today() + timedelta(days=30))
+    assert engagement.status == EngagementStatus.PLANNED
     response = request_brief(client_for(owner), engagement)
     assert response.status_code == 409
-    assert "A draft engagement has no brief yet." in response.content.decode()
+    assert "A planned engagement has no brief yet." in response.content.decode()
     assert not ReportJob.objects.exists()
 
 

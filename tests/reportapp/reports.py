@@ -10,8 +10,8 @@ from reports.registry import ReportType, register
 
 
 def is_available(engagement: Engagement) -> str | None:
-    if engagement.status == EngagementStatus.DRAFT:
-        return "A draft engagement has no brief yet."
+    if engagement.status == EngagementStatus.PLANNED:
+        return "A planned engagement has no brief yet."
     return None
 
 
