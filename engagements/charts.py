@@ -85,17 +85,22 @@ def month_ticks(start: date, end: date, x_of) -> list[Tick]:
             break
         months.append(month)
     first, last = months[0], months[-1]
+    # A label near the right edge ends at its tick instead of starting there, so it needs
+    # room on its left for itself as well as for its neighbour's label.
+    last_anchor = "end" if x_of(last) + LABEL_WIDTH > WIDTH - RIGHT else "start"
+    room_before_last = LABEL_WIDTH * (2 if last_anchor == "end" else 1)
     kept = [first]
     for month in months[1:-1]:
         clear_of_previous = x_of(month) - x_of(kept[-1]) >= LABEL_WIDTH
-        clear_of_last = x_of(last) - x_of(month) >= LABEL_WIDTH
+        clear_of_last = x_of(last) - x_of(month) >= room_before_last
         if clear_of_previous and clear_of_last:
             kept.append(month)
-    if last != first and x_of(last) - x_of(kept[-1]) >= LABEL_WIDTH:
-        kept.append(last)
-    elif last != first:
-        kept[-1] = last  # the last month is the one that must show
+    if last != first:
+        if x_of(last) - x_of(kept[-1]) < room_before_last and len(kept) > 1:
+            kept.pop()  # the last month is the one that must show
+        if x_of(last) - x_of(kept[-1]) >= room_before_last or len(kept) == 1:
+            kept.append(last)
     ticks = [Tick(x_of(month), month.strftime("%b %Y")) for month in kept]
-    if ticks and ticks[-1].x + LABEL_WIDTH > WIDTH - RIGHT:
+    if len(ticks) > 1 and last_anchor == "end":
         ticks[-1] = Tick(ticks[-1].x, ticks[-1].label, anchor="end")
     return ticks

@@ -18,6 +18,15 @@ def permission_denied(request, exception=None):
     return render(request, "403.html", {"exception": reason}, status=403)
 
 
+def csrf_failure(request, reason=""):
+    """A post whose CSRF check failed: most often a page left open across a log-out or log-in
+    elsewhere. Say what to do, in place for htmx."""
+    message = "This page is out of date (you logged out or in elsewhere): reload it and try again."
+    if getattr(request, "htmx", False):
+        return message_fragment(request, message, level="error")
+    return render(request, "403.html", {"exception": message}, status=403)
+
+
 def page_not_found(request, exception=None):
     if getattr(request, "htmx", False):
         reason = "That is no longer here: it was removed, or you no longer have access to it."

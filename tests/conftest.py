@@ -21,6 +21,8 @@ from engagements.models import Engagement, Kpi
 from handover.celery import app as celery_app
 from reports.models import ReportJob
 
+from .browsing import CHROMIUM, LAUNCH_ARGS, new_page, skip_without_chromium
+
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -198,3 +200,27 @@ def mail_via_worker(settings, mailoutbox):
     live server), and the eager task delivers it into `mail.outbox` (locmem)."""
     settings.EMAIL_BACKEND = "handover.mail.CeleryEmailBackend"
     return mailoutbox
+
+
+# --- Browser tests (Playwright driving Debian's Chromium) ----------------------------------
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    skip_without_chromium()
+    # Playwright's sync API keeps an event loop running in this thread.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A laptop-sized page that collects console errors (see `browsing.new_page`)."""
+    page = new_page(browser, accept_downloads=True)
+    yield page
+    page.context.close()

@@ -8,24 +8,14 @@ from django.core.management import call_command
 from engagements.models import Engagement, Gate
 from reports.tasks import render_report
 
+from .browsing import violations
 from .conftest import request_job
-from .test_browser import browser  # noqa: F401 — the shared Chromium fixture
 
 pytestmark = pytest.mark.browser
 
 
-def violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-    ]
-
-
 @pytest.mark.parametrize("width", [1280, 390])
-def test_main_pages_have_no_axe_violations(live_server, browser, width, settings, tmp_path):  # noqa: F811
+def test_main_pages_have_no_axe_violations(live_server, browser, width, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", "--engagements", "7", "--password", "demo-pass")
     decided = Gate.objects.filter(decisions__isnull=False).select_related("engagement").first()

@@ -10,9 +10,8 @@ from django.test import Client
 
 from api.models import ApiToken, hash_token
 
+from .browsing import new_page, violations
 from .conftest import make_engagement
-from .test_accessibility import violations
-from .test_browser import browser  # noqa: F401 — the shared Chromium fixture (and its skip)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -20,21 +19,16 @@ pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
-def logged_in_page(browser, live_server, owner):  # noqa: F811
+def logged_in_page(browser, live_server, owner):
     """A page whose browser carries `owner`'s session cookie."""
     client = Client()
     client.force_login(owner)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_cookies(
+    page = new_page(browser)
+    page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
-    page = context.new_page()
-    problems = []
-    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.problems = problems
     yield page
-    context.close()
+    page.context.close()
 
 
 def test_the_docs_load_from_our_static_files_and_try_a_route(

@@ -4,56 +4,15 @@ the board PDF while watching its progress, and download it."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from pypdf import PdfReader
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+from .browsing import ARTIFACTS, new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
-
-if not os.path.exists(CHROMIUM) and os.environ.get("CI") != "true":
-    pytest.skip(
-        "Debian's chromium is not installed (make test installs it)", allow_module_level=True
-    )
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    problems = []
-    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.problems = problems
-    yield page
-    context.close()
 
 
 def test_cto_creates_an_engagement_records_go_and_downloads_the_board_pdf(
@@ -130,20 +89,24 @@ def test_cto_creates_an_engagement_records_go_and_downloads_the_board_pdf(
 
 def test_pages_fit_a_phone_and_load_without_console_or_csp_errors(live_server, browser):
     call_command("seed_demo", "--engagements", "3", "--password", "demo-pass")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    page = context.new_page()
-    problems = []
-    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = new_page(browser, width=390, height=844, is_mobile=True)
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("owner@demo.example")
     page.get_by_label("Password").fill("demo-pass")
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Portfolio").wait_for()
+    # One card per engagement: every row fits the screen, no columns fall off it.
+    for row in page.locator("table.portfolio tbody tr").all():
+        box = row.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    page.screenshot(path=ARTIFACTS / "portfolio-phone.png", full_page=True)
     page.get_by_role("link", name=re.compile("Support ticket triage")).click()
     page.get_by_role("heading", level=1).wait_for()
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 390 + 1, f"page is {scroll_width}px wide on a 390px phone"
     page.screenshot(path=ARTIFACTS / "engagement-phone.png", full_page=True)
     page.wait_for_load_state("networkidle")  # no request thread may outlive the test database
-    assert problems == [], problems
-    context.close()
+    assert page.problems == [], page.problems
+    page.context.close()

@@ -64,3 +64,16 @@ def test_a_403_is_logged_once_without_a_traceback(client_for, org, engagement, c
     # Django attaches the PermissionDenied to the record; our filter drops its traceback.
     assert all(f.filter(record) for f in handler.filters)
     assert record.exc_info is None and "Traceback" not in handler.format(record)
+
+
+def test_a_failed_csrf_check_during_htmx_says_to_reload(owner, engagement):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    url = reverse("engagements:decide", args=[engagement.pk, 1])
+    response = client.post(url, decision_payload(), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response["HX-Retarget"] == "#messages"
+    assert "reload it and try again" in response.content.decode()
+    plain = client.post(url, decision_payload())
+    assert plain.status_code == 403 and "reload it and try again" in plain.content.decode()

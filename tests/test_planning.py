@@ -50,7 +50,7 @@ def test_a_ten_percent_handover_warns():
     assert len(warnings) == 1 and "10%" in warnings[0]
 
 
-@pytest.mark.parametrize("weeks_long", [4, 30, 80, 300])
+@pytest.mark.parametrize("weeks_long", [2, 4, 17, 30, 38, 80, 300])
 def test_timeline_labels_the_first_and_last_months_and_never_overlaps(weeks_long):
     start = date(2026, 1, 14)
     phases = [Phase(number=1, planned_start=start, planned_end=start + timedelta(weeks=weeks_long))]
@@ -58,8 +58,12 @@ def test_timeline_labels_the_first_and_last_months_and_never_overlaps(weeks_long
     labels = [tick.label for tick in timeline.ticks]
     end = phases[0].planned_end
     assert labels[0] == "Jan 2026" and labels[-1] == end.strftime("%b %Y")
-    xs = [tick.x for tick in timeline.ticks]
-    assert all(b - a >= LABEL_WIDTH for a, b in pairwise(xs))
+    # Each label's extent: from its tick rightwards, or leftwards for an end-anchored one.
+    spans = [
+        (t.x - LABEL_WIDTH, t.x) if t.anchor == "end" else (t.x, t.x + LABEL_WIDTH)
+        for t in timeline.ticks
+    ]
+    assert all(later[0] >= earlier[1] for earlier, later in pairwise(spans)), spans
     assert all(tick.anchor == "start" for tick in timeline.ticks[:-1])
 
 
