@@ -117,10 +117,10 @@ def outdated_reason(gate: Gate, job, membership) -> str | None:
     if not later:
         return None
     decision = later[-1]
+    decided_on = date_format(decision.decided_on, "j M Y")
     return (
         f"gate {gate.number} was decided {decision.get_outcome_display()} by "
-        f"{person(decision.decided_by)} on {date_format(decision.decided_on, 'j M Y')} after this version "
-        "was made"
+        f"{person(decision.decided_by)} on {decided_on} after this version was made"
     )
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_scoped, member_required
@@ -74,11 +75,20 @@ def job_detail(request, pk):
         for version in versions
     ]
     outdated = next((reason for version, reason in versions if version.pk == job.pk), None)
+    may_request = (
+        report_type is not None
+        and subject is not None
+        and request.membership.can(report_type.permission)
+        and report_type.is_available(subject) is None
+    )
     context = {
         "job": job,
         "outdated": outdated,
         "versions": versions,
         "back": _back_link(job.kind, subject),
+        "request_url": reverse("reports:request", args=[job.kind, job.object_id])
+        if may_request
+        else None,
     }
     return render_page(request, "reports/job.html", context)
 
