@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import auth, invitations, members, profile
@@ -6,7 +5,7 @@ from .views import auth, invitations, members, profile
 app_name = "accounts"
 urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("switch/", auth.switch_organisation, name="switch"),
     path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -77,3 +77,10 @@ def test_a_failed_csrf_check_during_htmx_says_to_reload(owner, engagement):
     assert "reload it and try again" in response.content.decode()
     plain = client.post(url, decision_payload())
     assert plain.status_code == 403 and "reload it and try again" in plain.content.decode()
+
+
+def test_log_out_says_so(client_for, owner):
+    client = client_for(owner)
+    response = client.post(reverse("accounts:logout"), follow=True)
+    assert "You have logged out." in response.content.decode()
+    assert client.get(reverse("engagements:portfolio")).status_code == 302

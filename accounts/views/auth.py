@@ -24,6 +24,16 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+class LogoutView(auth_views.LogoutView):
+    """Log out (a POST), and say so on the log-in page it lands on."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # After the session is flushed, so the message survives into the next page.
+        messages.info(request, "You have logged out.")
+        return response
+
+
 @require_POST
 @member_required("profile.edit")
 def switch_organisation(request):
