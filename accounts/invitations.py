@@ -96,12 +96,18 @@ def send(invitation: Invitation) -> None:
     message.send()
 
 
+def _lock_pending(invitation: Invitation) -> Invitation:
+    """The invitation's row, locked and re-read; refused once accepted or revoked."""
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not locked.is_pending:
+        raise InvitationError(f"The invitation to {locked.email} is no longer pending.")
+    return locked
+
+
 def resend(invitation: Invitation) -> Invitation:
     """Send a fresh link for a pending invitation (the clock restarts)."""
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if not locked.is_pending:
-            raise InvitationError(f"The invitation to {locked.email} is no longer pending.")
+        locked = _lock_pending(invitation)
         locked.sent_at = timezone.now()
         locked.save(update_fields=["sent_at"])
         locked.organisation = invitation.organisation
@@ -112,9 +118,7 @@ def resend(invitation: Invitation) -> Invitation:
 
 def revoke(invitation: Invitation) -> Invitation:
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if not locked.is_pending:
-            raise InvitationError(f"The invitation to {locked.email} is no longer pending.")
+        locked = _lock_pending(invitation)
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
     return locked
