@@ -70,7 +70,9 @@ def make_engagement(organisation: Organisation, owner=None, **overrides) -> Enga
     }
     fields |= overrides
     engagement = Engagement(organisation=organisation, created_by=owner, **fields)
-    kpi = Kpi(name="Manual tickets", baseline=1200, target=720, unit="a month")
+    kpi = Kpi(
+        name="Manual tickets", baseline=1200, target=720, unit="a month", higher_is_better=False
+    )
     return create_engagement(engagement, [kpi])
 
 
