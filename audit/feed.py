@@ -65,7 +65,10 @@ def parse_cursor(value: str | None) -> datetime | None:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError("a cursor carries its time zone")
-    return parsed
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31 at UTC-12 is past the end of time
+        raise ValueError("a cursor within the calendar") from None
 
 
 def build_feed(membership, querysets, *, limit: int = PAGE_SIZE, before=None) -> Feed:

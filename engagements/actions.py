@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -121,19 +121,27 @@ def record_decision(
 
 def start_due_engagements(today: date, organisation_id: int | None = None) -> int:
     """Start the Planned engagements whose start date has come: the PoC becomes active from
-    that date. Conditional UPDATEs, safe to run any number of times, from beat and when a
-    page shows the organisation's engagements (so nothing waits for the next beat); one
-    indexed read when nothing is due."""
+    that date. Safe to run any number of times, from beat and when a page shows the
+    organisation's engagements (so nothing waits for the next beat); one indexed read when
+    nothing is due. Each start is saved, so the audit trail records it — as the system's doing,
+    not whoever happened to open the page."""
     due = Engagement.objects.filter(status=EngagementStatus.PLANNED, start_date__lte=today)
     if organisation_id is not None:
         due = due.filter(organisation_id=organisation_id)
     if not due.exists():
         return 0
+    started = 0
     with transaction.atomic():
-        Phase.objects.filter(engagement__in=due, number=1, status=PhaseStatus.PLANNED).update(
-            status=PhaseStatus.ACTIVE, actual_start=models.F("planned_start")
-        )
-        return due.update(status=EngagementStatus.ACTIVE, updated_at=timezone.now())
+        for engagement in due.select_for_update():  # re-read under the lock: still Planned
+            poc = engagement.phases.select_for_update().get(number=1)
+            poc.status, poc.actual_start = PhaseStatus.ACTIVE, engagement.start_date
+            engagement.status = EngagementStatus.ACTIVE
+            for row in (poc, engagement):
+                row._history_user = None  # the audit trail's "System"
+            poc.save(update_fields=["status", "actual_start"])
+            engagement.save(update_fields=["status", "updated_at"])
+            started += 1
+    return started
 
 
 def reschedule(engagement: Engagement, phases: list[Phase], new_start: date) -> None:

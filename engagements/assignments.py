@@ -8,7 +8,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 
 from accounts.access import get_scoped, member_required
-from accounts.models import Membership
+from accounts.models import Membership, Organisation
 from accounts.roles import Role
 from handover.htmx import invalid_form_status
 
@@ -56,6 +56,24 @@ def vendor_candidates(membership):
     )
 
 
+def _assign(engagement: Engagement, form: VendorContactsForm) -> bool:
+    """Write the chosen set, or say why not: the choice is checked again under the
+    organisation's lock, the one role changes and removals take, so nobody made Procurement
+    or removed a moment ago is assigned."""
+    chosen = {m.pk for m in form.cleaned_data["contacts"]}
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=engagement.organisation_id).first()
+        still_vendors = Membership.objects.filter(
+            pk__in=chosen, organisation_id=engagement.organisation_id, role=Role.VENDOR
+        )
+        if len(still_vendors) != len(chosen):
+            form.add_error("contacts", form.fields["contacts"].error_messages["invalid_choice"])
+            return False
+        locked = Engagement.objects.select_for_update().only("pk").get(pk=engagement.pk)
+        locked.vendor_contacts.set(still_vendors)
+    return True
+
+
 @member_required("engagement.assign")
 def vendor_contacts(request, pk):
     """Assign vendor contacts to the engagement (plain form; saving replaces the set)."""
@@ -67,12 +85,7 @@ def vendor_contacts(request, pk):
         candidates=candidates,
         initial={"contacts": engagement.vendor_contacts.all()},
     )
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            # The engagement row is the lock: two admins saving at once apply one after the
-            # other, each writing only the assignment it owns.
-            locked = Engagement.objects.select_for_update().only("pk").get(pk=engagement.pk)
-            locked.vendor_contacts.set(form.cleaned_data["contacts"])
+    if request.method == "POST" and form.is_valid() and _assign(engagement, form):
         names = ", ".join(contact_label(m) for m in form.cleaned_data["contacts"])
         messages.success(
             request, f"Vendor contacts saved: {names}." if names else "No vendor contacts now."

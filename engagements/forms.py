@@ -251,6 +251,10 @@ class PhaseForm(forms.ModelForm):
                 )
         if status in (PhaseStatus.DONE, PhaseStatus.STOPPED):
             self.fields["billing_model"].disabled = True
+        if self.instance.number == 1 and status == PhaseStatus.PLANNED:
+            # The PoC starts on the engagement's start date: move that, and the plan follows.
+            self.fields["planned_start"].disabled = True
+            self.fields["planned_start"].help_text = "The engagement's start date."
 
     def clean(self):
         cleaned = super().clean()

@@ -28,8 +28,11 @@ def membership_of(user) -> Membership:
 
 @pytest.fixture
 def two_engagements(org, owner, vendor):
-    assigned = make_engagement(org, owner, title="Assigned to the vendor")
-    other = make_engagement(org, owner, title="Not assigned")
+    reason = "Board wants a second opinion before hiring."
+    assigned = make_engagement(
+        org, owner, title="Assigned to the vendor", outsourcing_reason=reason
+    )
+    other = make_engagement(org, owner, title="Not assigned", outsourcing_reason=reason)
     assigned.vendor_contacts.add(membership_of(vendor))
     for engagement in (assigned, other):
         decide(engagement, 1, Outcome.GO, owner, rationale="Secret deliberation.")
@@ -120,14 +123,22 @@ def test_restricted_prefetch_scopes_related_rows(two_engagements, vendor):
     assert [kpi.name for e in engagements for kpi in e.kpis.all()] == ["Manual tickets"]
 
 
-def test_vendor_pages_and_partials_show_no_internal_field(client_for, two_engagements, vendor):
+def test_vendor_pages_and_partials_show_no_internal_field(
+    client_for, two_engagements, vendor, owner
+):
     assigned, other = two_engagements
+    # What the vendor must not see, the owner does see on the same page.
+    insider = client_for(owner).get(reverse("engagements:detail", args=[assigned.pk]))
+    insider_body = insider.content.decode()
+    assert "Secret deliberation." in insider_body and "$250,000" in insider_body
+    assert "Board wants a second opinion" in insider_body
     client = client_for(vendor)
     for kwargs in ({}, {"HTTP_HX_REQUEST": "true"}):
         page = client.get(reverse("engagements:detail", args=[assigned.pk]), **kwargs)
         body = page.content.decode()
         assert page.status_code == 200 and "Assigned to the vendor" in body
         assert "Secret deliberation." not in body and "250,000" not in body
+        assert "Board wants a second opinion" not in body
     assert client.get(reverse("engagements:detail", args=[other.pk])).status_code == 404
     portfolio = client.get(reverse("engagements:portfolio")).content.decode()
     assert "Assigned to the vendor" in portfolio and "Not assigned" not in portfolio

@@ -338,3 +338,27 @@ def test_links_changed_from_the_other_side_are_recorded_on_the_audited_record(
         ("changed", ["vendor contacts"]),
     ]
     assert entries[0].changes[0].after == "—" and entries[1].changes[0].before == "—"
+
+
+@pytest.mark.parametrize("cursor", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_a_cursor_past_the_calendar_is_refused_politely(client_for, admin, engagement, cursor):
+    for url in (
+        reverse("audit:organisation"),
+        reverse("engagements:activity", args=[engagement.pk]),
+    ):
+        response = client_for(admin).get(url, {"before": cursor})
+        assert response.status_code == 200
+
+
+def test_an_engagement_starting_on_its_own_is_recorded_as_the_systems_doing(org, owner):
+    from datetime import date, timedelta
+
+    from engagements.actions import start_due_engagements
+
+    start = date.today() + timedelta(days=30)
+    engagement = make_engagement(org, owner, start_date=start)
+    assert start_due_engagements(start) == 1
+    latest = engagement.history.order_by("-history_date").first()
+    assert latest.status == "active" and latest.history_user is None
+    poc = engagement.phases.get(number=1).history.order_by("-history_date").first()
+    assert (poc.status, poc.actual_start, poc.history_user) == ("active", start, None)

@@ -292,3 +292,17 @@ def test_a_plan_that_breaks_the_norms_is_never_green(client_for, owner, org):
     engagement.phases.filter(number=1).update(billing_model="fixed_price")
     page = client_for(owner).get(reverse("engagements:portfolio")).content.decode()
     assert 'class="health amber"' in page and "Plan: Discovery &amp; PoC is billed" in page
+
+
+def test_the_poc_starts_on_the_start_date_whatever_the_phase_form_says(
+    client_for, owner, org, next_month
+):
+    engagement = make_engagement(org, owner, start_date=next_month)
+    later = (next_month + timedelta(days=60)).isoformat()
+    data = edit_payload(
+        engagement, start_date=next_month.isoformat(), **{"phases-0-planned_start": later}
+    )
+    client_for(owner).post(reverse("engagements:edit", args=[engagement.pk]), data)
+    assert engagement.phases.get(number=1).planned_start == next_month  # not moved on its own
+    start_due_engagements(next_month)
+    assert engagement.phases.get(number=1).actual_start == next_month

@@ -65,6 +65,7 @@ def test_createorg_makes_the_slug_unique(org):
         ("Fine", "--admin", "not-an-address"),
         ("", "--admin", "a@b.test"),
         ("x" * 201, "--admin", "a@b.test"),
+        ("Acme\nBcc: everyone@example.com", "--admin", "a@b.test"),
     ],
 )
 def test_createorg_refuses_bad_input(db, args):
@@ -267,3 +268,14 @@ def test_a_real_worker_delivers_queued_mail(real_worker, mail_via_worker):
     while not mail_via_worker and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [m.subject for m in mail_via_worker] == ["Through the broker"]
+
+
+def test_deleteorg_keeps_an_account_other_organisations_records_still_name(
+    doomed, org, other_org, owner
+):
+    # Once at Globex, where they created an engagement; no longer a member there.
+    theirs = make_engagement(other_org, owner, title="Globex work by a former member")
+    run("deleteorg", "acme", "--yes")
+    assert User.objects.filter(pk=owner.pk).exists()
+    theirs.refresh_from_db()
+    assert theirs.created_by_id == owner.pk  # still attributed, by name

@@ -78,3 +78,19 @@ def test_hostile_names_are_escaped(client_for, owner, engagement, contact):
 def test_without_vendor_contacts_the_page_says_how_to_get_one(client_for, owner, engagement):
     page = client_for(owner).get(url(engagement)).content.decode()
     assert "Nobody in Acme has the vendor contact role yet" in page
+
+
+def test_a_contact_made_procurement_meanwhile_is_not_assigned(
+    client_for, owner, engagement, contact
+):
+    from engagements.assignments import VendorContactsForm, _assign, vendor_candidates
+
+    form = VendorContactsForm(
+        {"contacts": [contact.pk]}, candidates=vendor_candidates(owner.memberships.get())
+    )
+    assert form.is_valid()
+    contact.role = Role.PROCUREMENT  # another admin, between the check and the save
+    contact.save()
+    assert _assign(engagement, form) is False
+    assert "no longer a vendor contact here" in str(form.errors)
+    assert not engagement.vendor_contacts.exists()

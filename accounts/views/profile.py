@@ -40,7 +40,8 @@ def profile(request):
     if posted in FORMS and forms[posted].is_valid():
         form = forms[posted]
         if posted == "name":
-            form.save()
+            # Only the name: a password changed or an account disabled meanwhile stays so.
+            form.instance.save(update_fields=list(form.fields))
             messages.success(request, "Your name is saved.")
         elif posted == "password":
             form.save()

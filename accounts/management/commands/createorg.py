@@ -37,6 +37,9 @@ class Command(BaseCommand):
         name = name.strip()
         if not name or len(name) > Organisation._meta.get_field("name").max_length:
             raise CommandError("Give the organisation a name of 1 to 200 characters.")
+        if any(not character.isprintable() for character in name):
+            # It goes into e-mail subjects, where a line break is refused outright.
+            raise CommandError("The organisation's name must be one line of printable text.")
         email = invitations.normalise_email(admin)
         try:
             validate_email(email)

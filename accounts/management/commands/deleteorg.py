@@ -4,6 +4,7 @@ nowhere else. Asks for the slug to be typed, unless `--yes`."""
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
@@ -78,12 +79,17 @@ class Command(BaseCommand):
 
     def _delete_lonely_users(self, user_ids) -> int:
         """Accounts left without any membership go, unless staff (support) — or still named
-        on another organisation's records (a decision they recorded there), which keep them."""
+        on another organisation's records (an engagement they created there, a report they
+        asked for, a change in its audit trail), which keep them: deleting the account would
+        strip their name from records that are not ours to change."""
         deleted = 0
         lonely = get_user_model().objects.filter(
             pk__in=user_ids, memberships__isnull=True, is_staff=False, is_superuser=False
         )
         for user in lonely:
+            if named_anywhere(user):
+                self.stdout.write(f"Kept the account {user.email}: other records name it.")
+                continue
             try:
                 with transaction.atomic():
                     user.delete()
@@ -107,3 +113,19 @@ def _forget_audit_trail(organisation_id: int) -> int:
     except ImportError:  # no audit trail installed
         return 0
     return forget_organisation(organisation_id)
+
+
+def named_anywhere(user) -> bool:
+    """Whether any row of any model still points at `user` (run after the organisation's own
+    rows are gone, so what is left belongs to others)."""
+    user_model = get_user_model()
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            points_at_users = field.many_to_one and field.related_model is user_model
+            if (
+                points_at_users
+                and field.concrete
+                and model._base_manager.filter(**{field.name: user}).exists()
+            ):
+                return True
+    return False
