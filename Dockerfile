@@ -24,16 +24,17 @@ RUN groupadd --system --gid 10001 app \
 
 WORKDIR /app
 
-# Dependencies first, so code changes do not reinstall them.
+# Dependencies first, so code changes do not reinstall them. Every package, transitive ones
+# included, must match a hash in the lock file (pip-compile --generate-hashes, `make lock`).
 COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 
 # Code and collected static files stay owned by root: the app user can read, not change them.
 COPY . .
-# Settings refuse to start with DEBUG=0 and no SECRET_KEY/ALLOWED_HOSTS; these values exist
-# only for this build step and are not baked into the image.
+# Settings refuse to start with DEBUG=0 and no SECRET_KEY/ALLOWED_HOSTS/broker; these values
+# exist only for this build step and are not baked into the image.
 RUN DEBUG=0 SECRET_KEY=build-only-collectstatic-not-a-secret ALLOWED_HOSTS='*' \
-    python manage.py collectstatic --noinput
+    TASKS_IN_PROCESS=1 python manage.py collectstatic --noinput
 
 # The only writable place: uploaded and generated files (mount a volume here).
 RUN mkdir -p /data/media && chown app:app /data/media
