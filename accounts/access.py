@@ -6,10 +6,13 @@ roles that may not read them, without a check repeated in each view."""
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
 from .roles import PERMISSIONS
@@ -54,13 +57,32 @@ def member_required(perm: str):
 
 
 def login_redirect(request):
-    """To log-in, and back here afterwards. An htmx request (say, a form posted after the
-    session expired) is told to navigate the whole page, not to swap the log-in page into
-    a fragment; it comes back to the page the person was on."""
+    """To log-in, and back afterwards to the page the person was on. An htmx request (say, a
+    form posted after the session expired) is told to navigate the whole page, not to swap
+    the log-in page into a fragment. A form posted while logged out is not saved, and the
+    log-in page says so; it returns to the form's page, not to the address it posted to
+    (which takes posts only)."""
+    if request.method == "GET":
+        return redirect_to_login(request.get_full_path())
+    messages.warning(
+        request, "You were logged out, so that was not saved: log in and send it again."
+    )
+    back = _referring_page(request)
     if getattr(request, "htmx", False):
-        current = request.htmx.current_url_abs_path or request.get_full_path()
-        return HttpResponseClientRedirect(redirect_to_login(current).url)
-    return redirect_to_login(request.get_full_path())
+        back = request.htmx.current_url_abs_path or back
+        return HttpResponseClientRedirect(redirect_to_login(back).url)
+    return redirect_to_login(back)
+
+
+def _referring_page(request) -> str:
+    """The path of the page a form was posted from, if it is one of ours; else the home page."""
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    ours = url_has_allowed_host_and_scheme(
+        referer.geturl(), allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if ours and referer.path:
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/"
 
 
 def check_permission(membership, perm: str) -> None:

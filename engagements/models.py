@@ -131,8 +131,10 @@ class Engagement(TenantModel):
 
     @property
     def reached_gate_numbers(self) -> set[int]:
-        """Gates whose phase has started: the ones a board can be asked about."""
-        return {p.number for p in self.phase_list if p.status != PhaseStatus.PLANNED}
+        """Gates whose phase has started: the ones a board can be asked about. A phase
+        cancelled by a No-Go never starts, so its gate is never reached."""
+        unstarted = (PhaseStatus.PLANNED, PhaseStatus.CANCELLED)
+        return {p.number for p in self.phase_list if p.status not in unstarted}
 
     @property
     def current_phase(self) -> Phase | None:

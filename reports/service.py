@@ -69,7 +69,9 @@ def request_report(*, membership, user, kind: str, subject_pk: int) -> ReportJob
             .order_by("-version")
             .first()
         )
-        if repeat is not None:
+        # A repeat click gets the same job — unless something the report shows has changed
+        # since it was made (a decision recorded meanwhile): then it needs a new version.
+        if repeat is not None and not report_type.why_outdated(subject, repeat, membership):
             return repeat
         job = ReportJob.request(
             kind=kind,

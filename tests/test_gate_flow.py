@@ -306,3 +306,13 @@ def test_the_poc_starts_on_the_start_date_whatever_the_phase_form_says(
     assert engagement.phases.get(number=1).planned_start == next_month  # not moved on its own
     start_due_engagements(next_month)
     assert engagement.phases.get(number=1).actual_start == next_month
+
+
+def test_a_gate_after_a_no_go_takes_no_place_and_offers_no_pdf(client_for, owner, engagement):
+    decide(engagement, 1, Outcome.NO_GO, owner)
+    body = client_for(owner).get(reverse("engagements:detail", args=[engagement.pk])).content
+    card_3 = body.decode()[body.decode().index('id="gate-3"') :]
+    assert "Will not take place" in card_3 and "Board PDF" not in card_3
+    gate_3 = engagement.gates.get(number=3)
+    url = reverse("reports:request", args=["board_gate_summary", gate_3.pk])
+    assert client_for(owner).post(url).status_code == 409

@@ -84,3 +84,18 @@ def test_log_out_says_so(client_for, owner):
     response = client.post(reverse("accounts:logout"), follow=True)
     assert "You have logged out." in response.content.decode()
     assert client.get(reverse("engagements:portfolio")).status_code == 302
+
+
+def test_a_form_posted_after_log_out_says_it_was_not_saved_and_returns_to_its_page(
+    client, engagement
+):
+    page = reverse("engagements:detail", args=[engagement.pk])
+    url = reverse("engagements:decide", args=[engagement.pk, 1])
+    response = client.post(url, decision_payload(), HTTP_REFERER=f"http://testserver{page}")
+    assert response.status_code == 302
+    assert response.url == f"{reverse('accounts:login')}?next={page}"
+    login_page = client.get(response.url).content.decode()
+    assert "You were logged out, so that was not saved" in login_page
+    # A referer from elsewhere is not followed.
+    other = client.post(url, decision_payload(), HTTP_REFERER="https://evil.example/x")
+    assert other.url == f"{reverse('accounts:login')}?next=/"

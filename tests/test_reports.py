@@ -468,3 +468,19 @@ def test_the_board_pdf_button_works_without_javascript(owner, decided_gate):
     response = client.post(action, {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert response.url == reverse("reports:job", args=[ReportJob.objects.get().pk])
+
+
+def test_a_repeat_click_after_a_decision_makes_a_new_version(
+    client_for, owner, engagement, django_capture_on_commit_callbacks
+):
+    """Two clicks make one job — unless the gate was decided between them: the board must not
+    be handed a PDF that still asks for a decision already made."""
+    gate = engagement.gates.get(number=1)
+    client = client_for(owner)
+    url = reverse("reports:request", args=["board_gate_summary", gate.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)  # rendered at once (eager tasks)
+    assert ReportJob.objects.get().status == JobStatus.DONE
+    decide(engagement, 1, Outcome.GO, owner, on=timezone.localdate())
+    client.post(url)
+    assert list(ReportJob.objects.order_by("version").values_list("version", flat=True)) == [1, 2]
