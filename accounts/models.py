@@ -11,6 +11,7 @@ from django.utils import timezone
 from audit.models import audited
 
 from .roles import Role, role_can
+from .templatetags.people import person
 from .tenancy import Scope, TenantModel, TenantQuerySet
 
 
@@ -67,7 +68,7 @@ class Membership(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.organisation} as {self.get_role_display()}"
+        return f"{person(self.user)} in {self.organisation} as {self.get_role_display()}"
 
     def can(self, perm: str) -> bool:
         return role_can(self.role, perm)

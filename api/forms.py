@@ -6,6 +6,10 @@ from .models import ApiToken
 
 
 class TokenForm(forms.ModelForm):
+    # One use per form shown: reloading the page that showed a new token's secret re-posts
+    # the form, and must not make a second token.
+    once = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = ApiToken
         fields = ["name"]

@@ -3,6 +3,8 @@ is shown once, in the response to the POST that created it, and never stored."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -12,9 +14,13 @@ from accounts.access import member_required
 from .forms import TokenForm
 from .models import ApiToken
 
+ONCE = "api_token_form_once"
+
 
 def _tokens_page(request, form, secret=None, created=None, status=200):
     tokens = ApiToken.objects.owned_by(request.membership)
+    if not form.is_bound:
+        request.session[ONCE] = form.initial["once"] = secrets.token_urlsafe(16)
     context = {"tokens": tokens, "form": form, "secret": secret, "created": created}
     return render(request, "api/tokens.html", context, status=status)
 
@@ -28,6 +34,15 @@ def token_list(request):
     form = TokenForm(request.POST)
     if not form.is_valid():
         return _tokens_page(request, form, status=422)
+    if not form.cleaned_data["once"] or form.cleaned_data["once"] != request.session.pop(
+        ONCE, None
+    ):
+        messages.info(
+            request,
+            "That form was already sent (a reload?): its token was made once, and its secret "
+            "was shown then. No second token was made.",
+        )
+        return redirect("tokens:list")
     token, secret = ApiToken.issue(request.membership, form.cleaned_data["name"])
     return _tokens_page(request, TokenForm(), secret=secret, created=token)
 

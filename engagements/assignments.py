@@ -34,7 +34,8 @@ class VendorContactsForm(forms.Form):
         required=False,
         label="Vendor contacts on this engagement",
         help_text="They see this engagement — its plan, KPIs and gate outcomes, never the budget "
-        "or deliberations — and nothing else. Invite vendor contacts from the members page.",
+        "or deliberations — and nothing else. Org admins invite vendor contacts from the "
+        "members page.",
         error_messages={
             "invalid_choice": "One of those people is no longer a vendor contact here; "
             "reload the page.",

@@ -35,6 +35,7 @@ class Timeline:
     bars: list[Bar]
     ticks: list[Tick]
     today_x: float | None
+    today_anchor: str = "start"  # the label ends at the marker when it would run off the chart
 
 
 def bar_end(phase: Phase) -> date:
@@ -68,7 +69,9 @@ def phase_timeline(phases: list[Phase], today: date) -> Timeline:
     ]
     ticks = month_ticks(start, end, x_of)
     today_x = x_of(today) if start <= today <= end else None
-    return Timeline(WIDTH, TOP + ROW * len(phases) + 8, bars, ticks, today_x)
+    near_edge = today_x is not None and today_x + 36 > WIDTH - RIGHT
+    height = TOP + ROW * len(phases) + 8
+    return Timeline(WIDTH, height, bars, ticks, today_x, "end" if near_edge else "start")
 
 
 LABEL_WIDTH = 52  # "Sep 2026" at 10 px, with a little air

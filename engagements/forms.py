@@ -109,10 +109,20 @@ class PlanForm(forms.Form):
     )
 
 
+class FigureField(forms.DecimalField):
+    """A KPI figure shown as typed: 0.85 and 1200, not 0.8500 and 1200.0000."""
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f")
+        return value
+
+
 class KpiForm(forms.ModelForm):
     class Meta:
         model = Kpi
         fields = ["kind", "name", "unit", "baseline", "target", "higher_is_better"]
+        field_classes = {"baseline": FigureField, "target": FigureField}
         error_messages = {
             "target": {"invalid": "The target must be a number, such as 0.85 or 1200."},
             "baseline": {"invalid": "The baseline must be a number, or left empty."},
@@ -159,7 +169,15 @@ def with_another_kpi(data):
     except ValueError:
         total = 0
     data["kpis-TOTAL_FORMS"] = str(min(max(total, 0) + 1, KpiFormSet.max_num))
+    # The new row starts as the blank ones do: most metrics should rise.
+    data.setdefault(f"kpis-{max(total, 0)}-higher_is_better", "on")
     return data
+
+
+def focus_last_kpi(kpis) -> None:
+    """Put the cursor in the row "Add another KPI" just added."""
+    if kpis.forms:
+        kpis.forms[-1].fields["name"].widget.attrs["autofocus"] = True
 
 
 def without_errors(*forms_and_formsets):
@@ -188,7 +206,8 @@ class DecisionForm(forms.ModelForm):
             "rationale": forms.Textarea(attrs={"rows": 3}),
             "attendees": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"new_end_date": "New end date (Recycle only)"}
+        labels = {"new_end_date": "New end date of the phase"}
+        help_texts = {"new_end_date": "Recycle repeats the phase until this date."}
         error_messages = {
             "rationale": {"required": "Say why: the rationale is part of the record."},
         }

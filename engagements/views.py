@@ -25,10 +25,11 @@ from .forms import (
     KpiFormSet,
     PhaseFormSet,
     PlanForm,
+    focus_last_kpi,
     with_another_kpi,
     without_errors,
 )
-from .gates import GateError, gate_closed_reason
+from .gates import GateError, gate_closed_reason, phase_order_error
 from .health import engagement_health
 from .models import Engagement, Kpi
 from .planning import LATEST, NORMS, PLAN_FIELDS, kpi_warnings
@@ -61,6 +62,7 @@ def engagement_create(request):
     kpis = KpiFormSet(data, instance=engagement, prefix="kpis")
     if adding_kpi:
         without_errors(form, plan, kpis)
+        focus_last_kpi(kpis)
         context = {"form": form, "plan": plan, "kpis": kpis, "creating": True}
         return render(request, "engagements/form.html", context)
     valid = request.method == "POST" and all([form.is_valid(), plan.is_valid(), kpis.is_valid()])
@@ -81,6 +83,7 @@ def engagement_edit(request, pk):
         if ADD_KPI in request.POST:
             form, kpis, phases = _edit_forms(engagement, with_another_kpi(request.POST))
             without_errors(form, kpis, phases)
+            focus_last_kpi(kpis)
         else:
             form, kpis, phases = _edit_forms(engagement, None)
     else:
@@ -118,7 +121,9 @@ def _edit_forms(engagement, data):
 
 def _save_edit(form, kpis, phases) -> bool:
     """Write the valid edit, fields the forms own only; False (with the reason on the form)
-    when moving the start date would push the plan past the last date we accept."""
+    when moving the start date would push the plan past the last date we accept, or out of
+    order. Moving the start date moves the phases whose dates were not typed in this post;
+    dates that were typed are kept as typed."""
     engagement = form.instance
     old_start = form.initial.get("start_date")
     form.save(commit=False)
@@ -126,7 +131,18 @@ def _save_edit(form, kpis, phases) -> bool:
     plan = [phase_form.instance for phase_form in phases.forms]
     if "start_date" in form.changed_data:
         engagement.start_date = old_start
-        reschedule(engagement, plan, form.cleaned_data["start_date"])
+        typed = {"planned_start", "planned_end"}
+        untouched = [f.instance for f in phases.forms if not typed & set(f.changed_data)]
+        reschedule(engagement, untouched, form.cleaned_data["start_date"])
+        poc = next(phase for phase in plan if phase.number == 1)
+        poc.planned_start = engagement.start_date  # the PoC starts on the start date
+        error = phase_order_error((p.number, p.planned_start, p.planned_end) for p in plan)
+        if error or poc.planned_end <= poc.planned_start:
+            form.add_error(
+                "start_date",
+                error or "Discovery & PoC would end before it starts: move its end too.",
+            )
+            return False
     if max(phase.planned_end for phase in plan) > LATEST:
         form.add_error("start_date", "That start date pushes the plan past 2100.")
         return False

@@ -4,6 +4,7 @@ JSON errors for hostile input, the permission check, and the API tokens page."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -525,9 +526,16 @@ def test_an_unknown_permission_is_refused_at_once():
 # --- The API tokens page ----------------------------------------------------------------------
 
 
+def create_token(client, name: str):
+    """Post the token form as the browser does: with the one-use value of the form shown."""
+    page = client.get(reverse("tokens:list")).content.decode()
+    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    return client.post(reverse("tokens:list"), {"name": name, "once": once})
+
+
 def test_a_created_token_is_shown_once_and_works(client_for, owner, engagement):
     client = client_for(owner)
-    response = client.post(reverse("tokens:list"), {"name": "Metrics pipeline"})
+    response = create_token(client, "Metrics pipeline")
     assert response.status_code == 200
     token = ApiToken.objects.get()
     assert token.membership.user == owner and token.name == "Metrics pipeline"
@@ -542,9 +550,20 @@ def test_a_created_token_is_shown_once_and_works(client_for, owner, engagement):
     assert Client(headers=bearer(secret)).get(detail_url(engagement)).status_code == 200
 
 
+def test_reloading_the_page_that_showed_a_secret_makes_no_second_token(client_for, owner):
+    client = client_for(owner)
+    page = client.get(reverse("tokens:list")).content.decode()
+    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    form = {"name": "Metrics pipeline", "once": once}
+    assert client.post(reverse("tokens:list"), form).status_code == 200
+    again = client.post(reverse("tokens:list"), form, follow=True)  # the browser's reload
+    assert "No second token was made." in again.content.decode()
+    assert ApiToken.objects.count() == 1
+
+
 @pytest.mark.parametrize("name", ["", "   ", "n" * 101])
 def test_a_token_needs_a_sensible_name(client_for, owner, name):
-    response = client_for(owner).post(reverse("tokens:list"), {"name": name})
+    response = create_token(client_for(owner), name)
     assert response.status_code == 422
     assert 'class="error"' in response.content.decode()
     assert not ApiToken.objects.exists()
@@ -552,7 +571,7 @@ def test_a_token_needs_a_sensible_name(client_for, owner, name):
 
 def test_a_hostile_token_name_is_shown_escaped(client_for, owner):
     client = client_for(owner)
-    client.post(reverse("tokens:list"), {"name": "<script>alert(1)</script>"})
+    create_token(client, "<script>alert(1)</script>")
     html = client.get(reverse("tokens:list")).content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 

@@ -87,7 +87,7 @@ def test_a_role_taken_away_meanwhile_is_explained_in_place(live_server, browser,
 def test_the_new_end_date_shows_only_for_recycle(live_server, browser, started):
     page = open_engagement(browser, live_server, started)
     gate = page.locator("#gate-1")
-    end_date = gate.get_by_label("New end date (Recycle only)")
+    end_date = gate.get_by_label("New end date of the phase")
     assert not end_date.is_visible()
     gate.get_by_label("Recycle", exact=True).check()
     assert end_date.is_visible()

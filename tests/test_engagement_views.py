@@ -407,3 +407,10 @@ def test_a_kpi_target_worse_than_its_baseline_warns(client_for, owner, engagemen
     engagement.kpis.update(higher_is_better=False)
     page = client_for(owner).get(reverse("engagements:detail", args=[engagement.pk]))
     assert "the target is worse than the baseline" in page.content.decode()
+
+
+def test_kpi_figures_are_shown_as_typed_on_the_edit_form(client_for, owner, engagement):
+    engagement.kpis.update(baseline=Decimal("0.1200"), target=Decimal("1200"))
+    page = client_for(owner).get(reverse("engagements:edit", args=[engagement.pk]))
+    body = page.content.decode()
+    assert 'value="0.12"' in body and 'value="1200"' in body and "0.1200" not in body

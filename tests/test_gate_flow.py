@@ -3,6 +3,7 @@ not started yet, one stopped by a No-Go, plans whose dates would run out of boun
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date, timedelta
 
@@ -316,3 +317,35 @@ def test_a_gate_after_a_no_go_takes_no_place_and_offers_no_pdf(client_for, owner
     gate_3 = engagement.gates.get(number=3)
     url = reverse("reports:request", args=["board_gate_summary", gate_3.pk])
     assert client_for(owner).post(url).status_code == 409
+
+
+def test_moving_the_start_date_keeps_phase_dates_typed_in_the_same_post(
+    client_for, owner, org, next_month
+):
+    engagement = make_engagement(org, owner, start_date=next_month)
+    phases = {p.number: p for p in engagement.phases.all()}
+    week_later = next_month + timedelta(days=7)
+    typed_end = phases[1].planned_end + timedelta(days=14)
+    data = edit_payload(
+        engagement,
+        start_date=week_later.isoformat(),
+        **{
+            "phases-0-planned_end": typed_end.isoformat(),
+            "phases-1-planned_start": typed_end.isoformat(),
+        },
+    )
+    response = client_for(owner).post(reverse("engagements:edit", args=[engagement.pk]), data)
+    assert response.status_code == 302
+    after = {p.number: p for p in engagement.phases.all()}
+    assert after[1].planned_start == week_later and after[1].planned_end == typed_end
+    assert after[2].planned_start == typed_end  # as typed, not shifted again
+    assert after[3].planned_start == phases[3].planned_start + timedelta(days=7)
+
+
+def test_add_another_kpi_starts_like_the_other_rows(client_for, owner):
+    payload = create_payload(add_kpi="1")
+    body = client_for(owner).post(reverse("engagements:create"), payload).content.decode()
+    new_row = body[body.index('name="kpis-1-name"') - 400 :]
+    assert "autofocus" in new_row[:600]
+    checkbox = re.search(r'<input[^>]*name="kpis-1-higher_is_better"[^>]*>', body).group(0)
+    assert "checked" in checkbox

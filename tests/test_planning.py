@@ -79,3 +79,10 @@ def test_a_gap_between_phases_warns():
         PlannedPhase(3, date(2026, 7, 6), date(2026, 8, 17)),
     ]
     assert any("14 days between phase 1 and phase 2" in w for w in plan_warnings(phases))
+
+
+def test_the_today_label_never_runs_off_the_chart():
+    start = date(2026, 1, 5)
+    phases = [Phase(number=1, planned_start=start, planned_end=start + timedelta(weeks=10))]
+    assert phase_timeline(phases, start + timedelta(weeks=10)).today_anchor == "end"
+    assert phase_timeline(phases, start + timedelta(weeks=2)).today_anchor == "start"
