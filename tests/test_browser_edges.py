@@ -99,3 +99,14 @@ def test_the_new_end_date_shows_only_for_recycle(live_server, browser, started):
     page.get_by_text("Recorded Go at gate 1.").wait_for()  # …and does not block the Go
     assert page.problems == [], page.problems
     page.context.close()
+
+
+def test_after_an_invalid_decision_the_focus_is_on_what_to_fix(live_server, browser, started):
+    page = open_engagement(browser, live_server, started)
+    gate = page.locator("#gate-1")
+    gate.get_by_label("Go", exact=True).check()
+    gate.get_by_role("button", name="Record decision").click()  # no rationale
+    page.get_by_text("Say why: the rationale is part of the record.").wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'rationale'")
+    assert page.problems == [], page.problems
+    page.context.close()
