@@ -15,8 +15,8 @@ from accounts.models import Membership, Organisation
 from accounts.tenancy import RestrictedPrefetch, Scope, TenantModel, TenantQuerySet
 from audit.models import audited
 
-from . import gates
-from .enums import (
+from .. import gates
+from ..enums import (
     FINAL_OUTCOMES,
     GATE_QUESTIONS,
     PHASES,
@@ -27,7 +27,7 @@ from .enums import (
     Outcome,
     PhaseStatus,
 )
-from .planning import DATE_BOUNDS, EARLIEST, LATEST  # noqa: F401  (re-exported)
+from ..planning import DATE_BOUNDS, EARLIEST, LATEST  # noqa: F401  (re-exported)
 
 
 class EngagementQuerySet(TenantQuerySet):
