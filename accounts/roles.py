@@ -39,6 +39,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.view_internal": INTERNAL,
     # One's own profile, password and API tokens.
     "profile.edit": ALL,
+    # Any member may ask for an uploaded file; the file's own model then decides, through
+    # restrict(), whether this member may view the object it is attached to.
+    "file.download": ALL,
     # The JSON API's description and interactive docs (each route checks its own permission).
     "api.docs": ALL,
 }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("health/ready", health.ready, name="health_ready"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("files/", include("handover.files")),
     path("reports/", include("reports.urls")),
     path("activity/", include("audit.urls")),
     path("api/", api_urls()),

@@ -9,6 +9,7 @@ must be refused is derived from the role table. A pattern with arguments fails
 from __future__ import annotations
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from accounts.access import EXEMPT_NAMESPACES, PUBLIC_URL_NAMES
@@ -17,11 +18,13 @@ from accounts.models import Invitation, Membership
 from accounts.roles import PERMISSIONS, Role, weakest_refused
 from api.models import ApiToken
 from engagements.models import Engagement
+from tests.reportapp.models import Attachment
 
 from .conftest import make_engagement, make_member, request_job
 
 # URL name → its arguments, built from the `objects` fixture below.
 ARGS = {
+    "files:download": lambda o: ["reportapp.Attachment", o["attachment"].pk, "document"],
     "engagements:detail": lambda o: [o["engagement"].pk],
     "engagements:edit": lambda o: [o["engagement"].pk],
     "engagements:decide": lambda o: [o["engagement"].pk, 1],
@@ -61,13 +64,17 @@ def test_every_guarded_url_is_tested():
 
 
 @pytest.fixture
-def objects(org, owner):
+def objects(org, owner, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     engagement = make_engagement(org, owner)
     gate = engagement.gates.get(number=1)
     job = request_job(gate, owner)
     membership = owner.memberships.get()
     invitation = Invitation.objects.create(organisation=org, email="new@acme.test", role="board")
+    attachment = Attachment(engagement=engagement)
+    attachment.document.save("brief.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
     return {
+        "attachment": attachment,
         "engagement": engagement,
         "gate": gate,
         "job": job,
