@@ -1,0 +1,212 @@
+"""Geometry for the server-side SVG trend of each reported metric against its target, drawn the
+same in the page and in a PDF: evaluations on the client's hold-out set and on data the vendor
+controls are two series (solid and dashed, round and square markers), so they stay apart
+without colour."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
+
+from .models import DataHolder
+from .models.weekly import week_label
+
+WIDTH, HEIGHT = 640, 230
+LEFT, RIGHT, TOP, BOTTOM = 64, 72, 40, 28
+# Each holder's look: line dash pattern and marker, so print in grey still tells them apart.
+LOOK = {
+    DataHolder.CLIENT: {"dash": "", "marker": "circle", "colour": "#2b6cb0"},
+    DataHolder.VENDOR: {"dash": "7 4", "marker": "square", "colour": "#9c4221"},
+}
+TARGET_DASH, TARGET_COLOUR = "2 3", "#276749"
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    week: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Series:
+    held_by: str
+    label: str
+    dash: str
+    marker: str
+    colour: str
+    points: tuple[Point, ...]
+
+    @property
+    def polyline(self) -> str:
+        """The `points` attribute of the SVG polyline."""
+        return " ".join(f"{p.x},{p.y}" for p in self.points)
+
+    @property
+    def latest(self) -> Point:
+        return self.points[-1]
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Trend:
+    name: str
+    width: int
+    height: int
+    series: tuple[Series, ...]
+    target: Decimal | None
+    target_y: float | None
+    higher_is_better: bool
+    x_ticks: tuple[Tick, ...]
+    y_ticks: tuple[Tick, ...]
+    title: str
+    plot: tuple[float, float, float, float]  # left, top, right, bottom
+
+    @property
+    def latest_values(self) -> dict[str, Decimal]:
+        return {s.held_by: s.latest.value for s in self.series}
+
+
+def figure(value: Decimal) -> str:
+    """0.8700 → 0.87, 1200.0000 → 1,200."""
+    value = Decimal(value).normalize()
+    if value == value.to_integral():
+        return f"{value:,.0f}"
+    return f"{value:,f}"
+
+
+def metric_trend(
+    name: str,
+    observations: Iterable[tuple[int, int, str, Decimal]],
+    target: Decimal | None = None,
+    higher_is_better: bool = True,
+) -> Trend:
+    """One metric's chart from (year, week, held by, value) observations, one per week and
+    holder; `target` draws a horizontal line (None: no target line)."""
+    by_holder: dict[str, list[tuple[date, int, int, Decimal]]] = {}
+    for year, week, held_by, value in observations:
+        monday = date.fromisocalendar(year, week, 1)
+        by_holder.setdefault(held_by, []).append((monday, year, week, Decimal(value)))
+    mondays = [row[0] for rows in by_holder.values() for row in rows]
+    values = [row[3] for rows in by_holder.values() for row in rows]
+    if not mondays:
+        raise ValueError(f"no observations of {name}")
+    first, last = min(mondays), max(mondays)
+    low, high = (
+        min([*values, *([target] if target is not None else [])]),
+        max([*values, *([target] if target is not None else [])]),
+    )
+    pad = (high - low) / 10 if high != low else (abs(high) / 10 or Decimal(1))
+    low, high = low - pad, high + pad
+    left, top, right, bottom = LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM
+    days = (last - first).days
+
+    def x_of(monday: date) -> float:
+        if days == 0:
+            return round((left + right) / 2, 1)
+        return round(left + (right - left) * (monday - first).days / days, 1)
+
+    def y_of(value: Decimal) -> float:
+        return round(float(bottom - (bottom - top) * (value - low) / (high - low)), 1)
+
+    series = []
+    for held_by in (DataHolder.CLIENT, DataHolder.VENDOR):
+        rows = sorted(by_holder.get(held_by, []))
+        if not rows:
+            continue
+        look = LOOK[held_by]
+        points = tuple(
+            Point(x_of(monday), y_of(value), week_label(year, week), value)
+            for monday, year, week, value in rows
+        )
+        series.append(
+            Series(
+                held_by,
+                DataHolder(held_by).label,
+                look["dash"],
+                look["marker"],
+                look["colour"],
+                points,
+            )
+        )
+    y_ticks = tuple(Tick(y_of(value), figure(value)) for value in nice_ticks(low, high))
+    x_ticks = (Tick(x_of(first), week_label(*first.isocalendar()[:2])),)
+    if last != first:
+        x_ticks += (Tick(x_of(last), week_label(*last.isocalendar()[:2])),)
+    target_y = y_of(target) if target is not None else None
+    return Trend(
+        name=name,
+        width=WIDTH,
+        height=HEIGHT,
+        series=tuple(series),
+        target=target,
+        target_y=target_y,
+        higher_is_better=higher_is_better,
+        x_ticks=x_ticks,
+        y_ticks=y_ticks,
+        title=_title(name, series, target, higher_is_better),
+        plot=(left, top, right, bottom),
+    )
+
+
+def nice_ticks(low: Decimal, high: Decimal, count: int = 4) -> list[Decimal]:
+    """Round values between `low` and `high` for the axis, about `count` of them, a step of
+    1, 2 or 5 times a power of ten (0.05, 0.1, 20…)."""
+    raw = (high - low) / count
+    exponent = raw.adjusted()
+    step = next(
+        Decimal(m).scaleb(exponent) for m in (1, 2, 5, 10) if Decimal(m).scaleb(exponent) >= raw
+    )
+    value = (low / step).to_integral_value(rounding=ROUND_CEILING) * step
+    ticks = []
+    while value <= high:
+        ticks.append(value)
+        value += step
+    return ticks
+
+
+def _title(name: str, series: list[Series], target, higher_is_better: bool) -> str:
+    latest = "; ".join(
+        f"{s.label}: latest {figure(s.latest.value)} in {s.latest.week}"
+        f" ({len(s.points)} week{'s' if len(s.points) != 1 else ''})"
+        for s in series
+    )
+    if target is None:
+        goal = "no target set"
+    else:
+        goal = f"target {figure(target)}, {'higher' if higher_is_better else 'lower'} is better"
+    return f"{name} by week. {latest}; {goal}."
+
+
+def metric_trends(rows: Iterable[tuple[int, int, str, str, Decimal]], kpis) -> list[Trend]:
+    """A trend per metric name (case-insensitive) from (year, week, name, held by, value) rows
+    of current reports; each against the technical KPI of the same name, if there is one."""
+    from .models import KpiKind
+
+    targets = {k.name.strip().casefold(): k for k in kpis if k.kind == KpiKind.TECHNICAL}
+    grouped: dict[str, list] = {}
+    names: dict[str, str] = {}
+    for year, week, name, held_by, value in rows:
+        key = name.strip().casefold()
+        grouped.setdefault(key, []).append((year, week, held_by, value))
+        names[key] = name.strip()
+    trends = []
+    for key in sorted(grouped):
+        kpi = targets.get(key)
+        trends.append(
+            metric_trend(
+                kpi.name if kpi else names[key],
+                grouped[key],
+                target=kpi.target if kpi else None,
+                higher_is_better=kpi.higher_is_better if kpi else True,
+            )
+        )
+    return trends
