@@ -27,6 +27,29 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "engagement.edit": frozenset({Role.ADMIN, Role.OWNER}),
     "engagement.assign": frozenset({Role.ADMIN, Role.OWNER}),
     "gate.decide": frozenset({Role.OWNER}),
+    # Invoices and the money figures: internal (Invoice has no vendor path). Procurement
+    # books invoices; only owners and admins remove one.
+    "spend.view": INTERNAL,
+    "spend.edit": frozenset({Role.ADMIN, Role.OWNER, Role.PROCUREMENT}),
+    "spend.delete": frozenset({Role.ADMIN, Role.OWNER}),
+    # Change requests (R26): vendor contacts see and propose them on their engagements,
+    # without the money; owners decide; the requester may withdraw while proposed.
+    "change_request.view": ALL,
+    "change_request.view_internal": INTERNAL,
+    "change_request.propose": frozenset({Role.ADMIN, Role.OWNER, Role.PROCUREMENT, Role.VENDOR}),
+    "change_request.decide": frozenset({Role.OWNER}),
+    # Milestones, handover checklists and the decision log (issue 7, part A): vendor
+    # contacts see those of their engagements; owners and admins plan them; vendor contacts
+    # mark a milestone's or a checklist item's status and evidence (IP items stay internal
+    # to confirm, see engagements/models/checklists.py); board members read the decision log.
+    "milestone.view": ALL,
+    "milestone.edit": frozenset({Role.ADMIN, Role.OWNER}),
+    "milestone.update": frozenset({Role.ADMIN, Role.OWNER, Role.VENDOR}),
+    "checklist.view": ALL,
+    "checklist.edit": frozenset({Role.ADMIN, Role.OWNER}),
+    "checklist.update": frozenset({Role.ADMIN, Role.OWNER, Role.VENDOR}),
+    "decision_log.view": ALL,
+    "decision_log.write": frozenset({Role.ADMIN, Role.OWNER, Role.PROCUREMENT, Role.VENDOR}),
     "report.request": frozenset({Role.ADMIN, Role.OWNER}),
     "report.view": INTERNAL,
     # Colleagues' names; the members page itself is for admins.
@@ -37,6 +60,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.view_all": frozenset({Role.ADMIN}),
     # Audit snapshots hold what the record held: its internal fields stay internal.
     "audit.view_internal": INTERNAL,
+    # Weekly status reports: read by whoever may view the engagement; written by its vendor
+    # contacts (their pipeline, through the API) and by owners and admins.
+    "weekly_report.view": ALL,
+    "weekly_report.submit": frozenset({Role.ADMIN, Role.OWNER, Role.VENDOR}),
     # One's own profile, password and API tokens.
     "profile.edit": ALL,
     # Any member may ask for an uploaded file; the file's own model then decides, through

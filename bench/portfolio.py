@@ -28,7 +28,10 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 N = int(os.environ.get("BENCH_ENGAGEMENTS", "1000"))
-TARGETS = {"seed": 5.0, "portfolio_ms": 150.0}
+# Seeding writes every module's demo data: with a year of weekly reports, checklists,
+# milestones, invoices and change requests per engagement, 1,000 engagements are over 50,000
+# rows (about 9,000 before delivery tracking), hence 15 s rather than the earlier 5 s.
+TARGETS = {"seed": 15.0, "portfolio_ms": 150.0}
 
 
 def main() -> int:

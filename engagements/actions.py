@@ -19,6 +19,7 @@ from .models import (
     Phase,
     PhaseStatus,
 )
+from .models.checklists import ChecklistItem, guide_items
 from .planning import DEFAULT_DEVELOPMENT_WEEKS, DEFAULT_POC_WEEKS, default_plan
 
 
@@ -65,6 +66,8 @@ def create_engagement(
     # With their "created" entries in the audit trail, which plain bulk_create skips.
     bulk_create_with_history(phases, Phase)
     bulk_create_with_history(gates, Gate)
+    # The guide's handover checklists, which gate 3 reads (R12, R20, R21, R28).
+    bulk_create_with_history(guide_items(engagement), ChecklistItem)
     return engagement
 
 

@@ -184,3 +184,10 @@ def engagement_decisions(request, engagement_id: ObjectId):
     )
     serialise = _decisions(request.membership)
     return [serialise(d, d.gate.number) for d in decisions]
+
+
+# Weekly reports pushed by vendors' pipelines: POST and PUT under /{engagement_id}/weekly-reports
+# (engagements/weekly_api.py).
+from .weekly_api import router as weekly_reports_router  # noqa: E402
+
+router.add_router("", weekly_reports_router)

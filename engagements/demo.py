@@ -18,6 +18,9 @@ from handover.seeding import Demo
 from .actions import build_plan
 from .gates import apply_decision
 from .models import Engagement, Gate, GateDecision, Kpi, KpiKind, Outcome, Phase
+from .plan_demo import seed_milestones_checklists_log
+from .spend_demo import seed_spend_and_changes
+from .weekly_demo import seed_weekly_reports
 
 # (title, problem, business KPI (name, unit, baseline, target, higher_is_better), technical KPI)
 PROBLEMS = [
@@ -88,7 +91,16 @@ SCENARIOS = [
     Scenario(14, ((1, Outcome.GO, 8, None),)),
     Scenario(30, ((1, Outcome.GO, 8, None), (2, Outcome.RECYCLE, 24, 32))),
     Scenario(27, ((1, Outcome.GO, 8, None), (2, Outcome.GO, 24, None))),
-    Scenario(36, ((1, Outcome.GO, 8, None), (2, Outcome.GO, 24, None), (3, Outcome.GO, 29, None))),
+    # A year of delivery: a late PoC, development recycled once, handed over and closed.
+    Scenario(
+        52,
+        (
+            (1, Outcome.GO, 9, None),
+            (2, Outcome.RECYCLE, 25, 40),
+            (2, Outcome.GO, 40, None),
+            (3, Outcome.GO, 47, None),
+        ),
+    ),
     Scenario(12, ((1, Outcome.NO_GO, 9, None),)),
 ]
 RATIONALE = {
@@ -178,7 +190,12 @@ def seed(demo: Demo) -> None:
         vendor=demo.members[Role.VENDOR],
         today=demo.today,
     )
-    total = demo.organisation.engagements.count()
+    # What happens inside each engagement: the other modules' demo data, from the guide.
+    engagements = list(demo.organisation.engagements.order_by("pk"))
+    seed_milestones_checklists_log(engagements, demo.members, demo.today)
+    seed_weekly_reports(engagements, demo.members, demo.today)
+    seed_spend_and_changes(engagements, demo.members, demo.today)
+    total = len(engagements)
     demo.summary.append(
         f"Organisation “{demo.organisation.name}” ({demo.slug}): {total} engagements "
         f"({added} added)."

@@ -15,6 +15,7 @@ from django.forms.utils import ErrorDict
 from .gates import decision_field_errors, phase_order_error
 from .models import Engagement, EngagementStatus, GateDecision, Kpi, Outcome, Phase, PhaseStatus
 from .planning import (
+    BALANCED_BUILD_WEEKS,
     DEFAULT_DEVELOPMENT_WEEKS,
     DEFAULT_POC_WEEKS,
     HANDOVER_SHARE,
@@ -103,8 +104,11 @@ class PlanForm(forms.Form):
         min_value=1,
         max_value=156,
         help_text=(
-            f"Handover is then sized to {HANDOVER_SHARE[0]:.0%}–{HANDOVER_SHARE[1]:.0%} of the "
-            f"total ({HANDOVER_WEEKS[0]}–{HANDOVER_WEEKS[1]} weeks)."
+            f"Handover is then {HANDOVER_WEEKS[0]}–{HANDOVER_WEEKS[1]} weeks, sized to "
+            f"{HANDOVER_SHARE[0]:.0%}–{HANDOVER_SHARE[1]:.0%} of the total when PoC and "
+            f"development together last {BALANCED_BUILD_WEEKS[0]}–{BALANCED_BUILD_WEEKS[1]} "
+            f"weeks. Outside that both cannot hold: the plan keeps {HANDOVER_WEEKS[0]}–"
+            f"{HANDOVER_WEEKS[1]} weeks and warns about the share."
         ),
     )
 

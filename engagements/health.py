@@ -27,6 +27,20 @@ class Health:
         return self.colour.capitalize()
 
 
+def prefetched_milestones(engagement: Engagement) -> dict[int, list] | None:
+    """The engagement's milestones by phase number, when the query prefetched them
+    (`for_portfolio`, `with_plan`); None otherwise, so the milestone norms are skipped rather
+    than costing a query per row."""
+    cache = getattr(engagement, "_prefetched_objects_cache", {})
+    if "milestones" not in cache:
+        return None
+    numbers = {phase.pk: phase.number for phase in engagement.phase_list}
+    grouped: dict[int, list] = {}
+    for milestone in cache["milestones"]:
+        grouped.setdefault(numbers.get(milestone.phase_id, 0), []).append(milestone)
+    return grouped
+
+
 def engagement_health(engagement: Engagement, today: date) -> Health:
     """Red when stopped or the current phase is over two weeks late; amber when on hold, late
     at all, or when the plan breaks the guide's norms; green otherwise. Reads prefetched
@@ -48,7 +62,7 @@ def engagement_health(engagement: Engagement, today: date) -> Health:
         reasons.append(
             f"{phase.name} is {late} days past its planned end; gate {phase.number} is due."
         )
-    warnings = plan_warnings(engagement.phase_list)
+    warnings = plan_warnings(engagement.phase_list, prefetched_milestones(engagement))
     if warnings and colour == "green":
         colour = "amber"  # a board must not read "Green" beside a 14-week fixed-price PoC
     return Health(colour, reasons, warnings)

@@ -19,7 +19,7 @@ from reports.registry import ReportType, register
 
 from .charts import phase_timeline
 from .enums import EngagementStatus, PhaseStatus
-from .health import engagement_health
+from .health import engagement_health, prefetched_milestones
 from .models import Engagement, Gate, GateDecision, Kpi, Phase
 from .planning import plan_warnings
 
@@ -52,7 +52,8 @@ def build_context(gate: Gate, membership) -> dict:
     rows = phase_rows(phases)
     # Phases after a stop will never run: they are neither drawn nor judged against the norms.
     running = [row["phase"] for row in rows if row["status"] != CANCELLED]
-    warnings = plan_warnings(running)
+    # The milestone norms too (R04, R25, R27): `with_plan` prefetched the milestones.
+    warnings = plan_warnings(running, prefetched_milestones(engagement))
     health = engagement_health(engagement, today)
     if warnings and health.colour == "green":
         # A board must not read "Green" beside a plan that breaks the guide's norms.

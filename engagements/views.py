@@ -32,7 +32,7 @@ from .forms import (
 from .gates import GateError, gate_closed_reason, phase_order_error
 from .health import engagement_health
 from .models import Engagement, Kpi
-from .planning import LATEST, NORMS, PLAN_FIELDS, kpi_warnings
+from .planning import LATEST, NORMS, PLAN_FIELDS, handover_note, kpi_warnings
 
 PAGE_SIZE = 50
 
@@ -69,6 +69,11 @@ def engagement_create(request):
     if valid and plan.check_dates(form.cleaned_data["start_date"]):
         create_engagement(form.save(commit=False), kpis.save(commit=False), **plan.cleaned_data)
         messages.success(request, f"Engagement “{engagement.title}” created.")
+        # Which handover norm the default plan kept, when 4–8 weeks and 15–20% clash.
+        lengths = plan.cleaned_data
+        note = handover_note(lengths["poc_weeks"] + lengths["development_weeks"])
+        if note:
+            messages.info(request, note)
         return redirect("engagements:detail", pk=engagement.pk)
     context = {"form": form, "plan": plan, "kpis": kpis, "creating": True}
     status = invalid_form_status(request) if request.method == "POST" else 200

@@ -302,12 +302,12 @@ def test_portfolio_runs_a_constant_number_of_queries(
     for i in range(3):
         make_engagement(org, owner, title=f"E{i}")
     # 1 session, 2 user, 3 memberships, 4 any engagement due to start?, 5 count (pager),
-    # 6 engagements, 7 their phases
-    with django_assert_num_queries(7):
+    # 6 engagements, 7 their phases, 8 their milestones (the plan norms in each row's health)
+    with django_assert_num_queries(8):
         client.get(reverse("engagements:portfolio"))
     for i in range(25):
         make_engagement(org, owner, title=f"F{i}", start_date=date(2026, 1, 1 + i % 28))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(reverse("engagements:portfolio"))
     assert response.content.decode().count("<tr>") == 29  # header + 28 rows
 
@@ -335,8 +335,11 @@ def test_detail_runs_the_same_queries_whatever_it_shows(
 
 # session, user, memberships, due-to-start check, engagement, phases, gates, decisions (with
 # their deciders), KPIs, vendor contacts (with users), the gates' content type (cached after
-# the first request in a process) and their latest report jobs.
-DETAIL_QUERIES = 12
+# the first request in a process) and their latest report jobs; the money & change-request
+# panel: change requests (with requesters), invoice totals per phase; the weekly-reports panel:
+# current reports (with whether each has metrics or experiments), their metrics; milestones
+# (with their owners, prefetched by with_plan), handover-checklist progress (one grouped query).
+DETAIL_QUERIES = 18
 
 
 def test_vendor_contact_sees_only_assigned_engagements(client_for, org, owner):

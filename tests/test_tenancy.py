@@ -8,6 +8,8 @@ must be refused is derived from the role table. A pattern with arguments fails
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -17,7 +19,8 @@ from accounts.checks import routes
 from accounts.models import Invitation, Membership
 from accounts.roles import PERMISSIONS, Role, weakest_refused
 from api.models import ApiToken
-from engagements.models import Engagement
+from engagements.models import ChangeRequest, DecisionLogEntry, Engagement, Invoice, Milestone
+from engagements.weekly_reports import ReportInput, submit_report
 from tests.reportapp.models import Attachment
 
 from .conftest import make_engagement, make_member, request_job
@@ -30,6 +33,25 @@ ARGS = {
     "engagements:decide": lambda o: [o["engagement"].pk, 1],
     "engagements:activity": lambda o: [o["engagement"].pk],
     "engagements:vendor_contacts": lambda o: [o["engagement"].pk],
+    "engagements:milestones": lambda o: [o["engagement"].pk],
+    "engagements:milestone_edit": lambda o: [o["engagement"].pk, o["milestone"].pk],
+    "engagements:milestone_delete": lambda o: [o["engagement"].pk, o["milestone"].pk],
+    "engagements:handover": lambda o: [o["engagement"].pk],
+    "engagements:checklist_item": lambda o: [o["engagement"].pk, o["checklist_item"].pk],
+    "engagements:checklist_item_delete": lambda o: [o["engagement"].pk, o["checklist_item"].pk],
+    "engagements:decision_log": lambda o: [o["engagement"].pk],
+    "engagements:decision_log_edit": lambda o: [o["engagement"].pk, o["log_entry"].pk],
+    "engagements:weekly_reports": lambda o: [o["engagement"].pk],
+    "engagements:weekly_report_new": lambda o: [o["engagement"].pk],
+    "engagements:weekly_report": lambda o: [o["engagement"].pk, o["weekly_report"].pk],
+    "engagements:weekly_report_amend": lambda o: [o["engagement"].pk, o["weekly_report"].pk],
+    "engagements:invoices": lambda o: [o["engagement"].pk],
+    "engagements:invoice_add": lambda o: [o["engagement"].pk],
+    "engagements:invoice_delete": lambda o: [o["invoice"].pk],
+    "engagements:change_requests": lambda o: [o["engagement"].pk],
+    "engagements:change_request_propose": lambda o: [o["engagement"].pk],
+    "engagements:change_request_decide": lambda o: [o["change_request"].pk],
+    "engagements:change_request_withdraw": lambda o: [o["change_request"].pk],
     "reports:request": lambda o: ["board_gate_summary", o["gate"].pk],
     "reports:job": lambda o: [o["job"].pk],
     "accounts:member_role": lambda o: [o["membership"].pk],
@@ -73,8 +95,41 @@ def objects(org, owner, settings, tmp_path):
     invitation = Invitation.objects.create(organisation=org, email="new@acme.test", role="board")
     attachment = Attachment(engagement=engagement)
     attachment.document.save("brief.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
+    invoice = Invoice.objects.create(
+        engagement=engagement,
+        phase=engagement.phases.get(number=1),
+        amount=1000,
+        date=engagement.start_date,
+        reference="INV-1",
+    )
+    change_request = ChangeRequest.objects.create(
+        engagement=engagement, title="Second language", reason="Spanish", requested_by=owner
+    )
+    weekly_report = submit_report(
+        engagement, ReportInput(year=2026, week=2, summary="Kick-off."), owner, date(2026, 1, 9)
+    )
+    milestone = Milestone.objects.create(
+        engagement=engagement,
+        phase=engagement.phases.get(number=1),
+        title="Baseline model trained",
+        due_date=engagement.start_date,
+    )
+    log_entry = DecisionLogEntry.objects.create(
+        engagement=engagement,
+        decided_on=engagement.start_date,
+        category="data",
+        context="Two ticket exports disagree.",
+        decision="Use the CRM export.",
+        author=owner,
+    )
     return {
+        "milestone": milestone,
+        "checklist_item": engagement.checklist_items.get(key="kt_runbook"),
+        "log_entry": log_entry,
+        "weekly_report": weekly_report,
         "attachment": attachment,
+        "invoice": invoice,
+        "change_request": change_request,
         "engagement": engagement,
         "gate": gate,
         "job": job,

@@ -1,5 +1,7 @@
 """The engagements app's models, one module per feature; everything is importable from here."""
 
+from .change_requests import ChangeRequest, ChangeRequestStatus  # noqa: F401
+from .checklists import ChecklistItem, ChecklistList, ItemStatus  # noqa: F401
 from .core import (  # noqa: F401  (the names other modules import from engagements.models)
     DATE_BOUNDS,
     EARLIEST,
@@ -21,4 +23,15 @@ from .core import (  # noqa: F401  (the names other modules import from engageme
     Outcome,
     Phase,
     PhaseStatus,
+)
+from .decision_log import DecisionCategory, DecisionLogEntry  # noqa: F401
+from .milestones import Milestone, MilestoneStatus  # noqa: F401
+from .spend import Invoice  # noqa: F401
+from .weekly import (  # noqa: F401
+    DataHolder,
+    Experiment,
+    ExperimentOutcome,
+    ReportMetric,
+    ReportStatus,
+    WeeklyReport,
 )

@@ -32,9 +32,14 @@ from ..planning import DATE_BOUNDS, EARLIEST, LATEST  # noqa: F401  (re-exported
 
 class EngagementQuerySet(TenantQuerySet):
     def for_portfolio(self, membership: Membership):
-        """What the portfolio shows: phases (one extra query), not the long text fields."""
+        """What the portfolio shows: phases and the milestones' titles and due dates, for
+        the plan norms in each row's health (two extra queries), not the long text fields."""
+        from .milestones import Milestone  # its module imports this one
+
+        milestones = Milestone.objects.only("id", "engagement_id", "phase_id", "title", "due_date")
         return self.prefetch_related(
-            RestrictedPrefetch("phases", membership, Phase.objects.all())
+            RestrictedPrefetch("phases", membership, Phase.objects.all()),
+            RestrictedPrefetch("milestones", membership, milestones),
         ).defer("business_problem")
 
     def by_urgency(self, today: date):
@@ -57,10 +62,14 @@ class EngagementQuerySet(TenantQuerySet):
         )
 
     def with_plan(self, membership: Membership):
-        """Phases, gates and their decisions in three extra queries, whatever the row count,
-        each restricted (and projected) for `membership` like the engagements themselves."""
+        """Phases, gates and their decisions, and milestones (with their owners) in four
+        extra queries, whatever the row count, each restricted (and projected) for
+        `membership` like the engagements themselves."""
+        from .milestones import Milestone  # its module imports this one
+
         return self.prefetch_related(
             RestrictedPrefetch("phases", membership, Phase.objects.all()),
+            RestrictedPrefetch("milestones", membership, Milestone.objects.for_list()),
             RestrictedPrefetch(
                 "gates",
                 membership,
