@@ -1,16 +1,16 @@
 from django.urls import path
 
-from . import (
+from .views import (
     activity,
     assignments,
-    change_request_views,
-    checklist_views,
-    decision_log_views,
-    milestone_views,
-    spend_views,
-    views,
-    weekly_views,
+    change_requests,
+    checklists,
+    decision_log,
+    milestones,
+    spend,
+    weekly,
 )
+from .views import engagement as views
 
 app_name = "engagements"
 urlpatterns = [
@@ -26,77 +26,77 @@ urlpatterns = [
     path("engagements/<int:pk>/gates/<int:number>/decide/", views.gate_decide, name="decide"),
     path("engagements/<int:pk>/activity/", activity.engagement_activity, name="activity"),
     # Milestones, handover checklists and the decision log (engineer A, issue 7)
-    path("engagements/<int:pk>/milestones/", milestone_views.milestones, name="milestones"),
+    path("engagements/<int:pk>/milestones/", milestones.milestones, name="milestones"),
     path(
         "engagements/<int:pk>/milestones/<int:milestone_id>/",
-        milestone_views.milestone_edit,
+        milestones.milestone_edit,
         name="milestone_edit",
     ),
     path(
         "engagements/<int:pk>/milestones/<int:milestone_id>/delete/",
-        milestone_views.milestone_delete,
+        milestones.milestone_delete,
         name="milestone_delete",
     ),
-    path("engagements/<int:pk>/handover/", checklist_views.handover_checklists, name="handover"),
+    path("engagements/<int:pk>/handover/", checklists.handover_checklists, name="handover"),
     path(
         "engagements/<int:pk>/handover/<int:item_id>/",
-        checklist_views.checklist_item,
+        checklists.checklist_item,
         name="checklist_item",
     ),
     path(
         "engagements/<int:pk>/handover/<int:item_id>/delete/",
-        checklist_views.checklist_item_delete,
+        checklists.checklist_item_delete,
         name="checklist_item_delete",
     ),
     path(
         "engagements/<int:pk>/decision-log/",
-        decision_log_views.decision_log,
+        decision_log.decision_log,
         name="decision_log",
     ),
     path(
         "engagements/<int:pk>/decision-log/<int:entry_id>/",
-        decision_log_views.decision_log_edit,
+        decision_log.decision_log_edit,
         name="decision_log_edit",
     ),
     # Weekly status reports (engineer B, issue 7)
-    path("engagements/<int:pk>/weekly-reports/", weekly_views.report_list, name="weekly_reports"),
+    path("engagements/<int:pk>/weekly-reports/", weekly.report_list, name="weekly_reports"),
     path(
         "engagements/<int:pk>/weekly-reports/new/",
-        weekly_views.report_new,
+        weekly.report_new,
         name="weekly_report_new",
     ),
     path(
         "engagements/<int:pk>/weekly-reports/<int:report_pk>/",
-        weekly_views.report_detail,
+        weekly.report_detail,
         name="weekly_report",
     ),
     path(
         "engagements/<int:pk>/weekly-reports/<int:report_pk>/amend/",
-        weekly_views.report_amend,
+        weekly.report_amend,
         name="weekly_report_amend",
     ),
     # Spend and change requests (engineer C, issue 7)
-    path("engagements/<int:pk>/invoices/", spend_views.invoices, name="invoices"),
-    path("engagements/<int:pk>/invoices/add/", spend_views.invoice_add, name="invoice_add"),
-    path("invoices/<int:pk>/delete/", spend_views.invoice_delete, name="invoice_delete"),
+    path("engagements/<int:pk>/invoices/", spend.invoices, name="invoices"),
+    path("engagements/<int:pk>/invoices/add/", spend.invoice_add, name="invoice_add"),
+    path("invoices/<int:pk>/delete/", spend.invoice_delete, name="invoice_delete"),
     path(
         "engagements/<int:pk>/change-requests/",
-        change_request_views.change_requests,
+        change_requests.change_requests,
         name="change_requests",
     ),
     path(
         "engagements/<int:pk>/change-requests/new/",
-        change_request_views.change_request_propose,
+        change_requests.change_request_propose,
         name="change_request_propose",
     ),
     path(
         "change-requests/<int:pk>/decide/",
-        change_request_views.change_request_decide,
+        change_requests.change_request_decide,
         name="change_request_decide",
     ),
     path(
         "change-requests/<int:pk>/withdraw/",
-        change_request_views.change_request_withdraw,
+        change_requests.change_request_withdraw,
         name="change_request_withdraw",
     ),
 ]

@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from engagements.demo import seed_engagements
+from engagements.demo.plan import seed_milestones_checklists_log
 from engagements.health import engagement_health
 from engagements.models import ChecklistItem, DecisionLogEntry, Engagement, Milestone
-from engagements.plan_demo import seed_milestones_checklists_log
 
 TODAY = date(2026, 6, 1)
 

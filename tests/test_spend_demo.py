@@ -8,9 +8,9 @@ from datetime import date
 
 from accounts.roles import Role
 from engagements.demo import seed_engagements
+from engagements.demo.spend import seed_spend_and_changes
 from engagements.models import ChangeRequest, Engagement, Invoice, Phase
 from engagements.money import change_totals, plan_end, scope_creep_warnings
-from engagements.spend_demo import seed_spend_and_changes
 
 from .conftest import make_member
 

@@ -83,7 +83,7 @@ def test_without_vendor_contacts_the_page_says_how_to_get_one(client_for, owner,
 def test_a_contact_made_procurement_meanwhile_is_not_assigned(
     client_for, owner, engagement, contact
 ):
-    from engagements.assignments import VendorContactsForm, _assign, vendor_candidates
+    from engagements.views.assignments import VendorContactsForm, _assign, vendor_candidates
 
     form = VendorContactsForm(
         {"contacts": [contact.pk]}, candidates=vendor_candidates(owner.memberships.get())

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from api.models import ApiToken
+from engagements.demo.weekly import seed_weekly_reports
 from engagements.models import (
     DataHolder,
     Engagement,
@@ -28,7 +29,6 @@ from engagements.models import (
     WeeklyReport,
 )
 from engagements.weekly_charts import metric_trend, metric_trends, nice_ticks
-from engagements.weekly_demo import seed_weekly_reports
 from engagements.weekly_reports import (
     ExperimentInput,
     MetricInput,

@@ -11,9 +11,16 @@ from accounts.access import get_scoped, member_required
 from accounts.tenancy import RestrictedPrefetch
 from handover.htmx import invalid_form_status
 
-from .models import Engagement, Experiment, Kpi, Phase, ReportMetric, WeeklyReport
-from .weekly_forms import ReportForms
-from .weekly_reports import ReportRefused, amend_report, as_input, iso_week, overview, submit_report
+from ..forms.weekly import ReportForms
+from ..models import Engagement, Experiment, Kpi, Phase, ReportMetric, WeeklyReport
+from ..weekly_reports import (
+    ReportRefused,
+    amend_report,
+    as_input,
+    iso_week,
+    overview,
+    submit_report,
+)
 
 
 def _engagement(request, pk):

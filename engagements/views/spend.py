@@ -19,10 +19,10 @@ from accounts.access import get_scoped, member_required
 from accounts.tenancy import RestrictedPrefetch
 from handover.htmx import invalid_form_status
 
-from .forms import DATE, MoneyField
-from .models import ChangeRequest, Engagement, Invoice, Phase, PhaseStatus
-from .money import FORECAST_HELP, money_summary
-from .templatetags.spend import may_see_money
+from ..forms import DATE, MoneyField
+from ..models import ChangeRequest, Engagement, Invoice, Phase, PhaseStatus
+from ..money import FORECAST_HELP, money_summary
+from ..templatetags.spend import may_see_money
 
 PAGE_SIZE = 50
 UNSTARTED = (PhaseStatus.PLANNED, PhaseStatus.CANCELLED)

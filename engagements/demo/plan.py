@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from accounts.roles import Role
 
-from .models import (
+from ..models import (
     ChecklistItem,
     DecisionLogEntry,
     Engagement,
@@ -23,7 +23,7 @@ from .models import (
     Phase,
     PhaseStatus,
 )
-from .models.checklists import ItemStatus, guide_items
+from ..models.checklists import ItemStatus, guide_items
 
 # (phase, weeks after the phase starts, title, the vendor's to own)
 MILESTONES = [

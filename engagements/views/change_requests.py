@@ -13,10 +13,10 @@ from accounts.access import get_scoped, member_required
 from accounts.tenancy import may_read_internal
 from handover.htmx import invalid_form_status
 
-from . import change_requests as workflow
-from .forms import MoneyField
-from .models import ChangeRequest, Engagement
-from .models.change_requests import MAX_IMPACT_WEEKS
+from .. import change_requests as workflow
+from ..forms import MoneyField
+from ..models import ChangeRequest, Engagement
+from ..models.change_requests import MAX_IMPACT_WEEKS
 
 DECISIONS = {"approve": workflow.approve, "reject": workflow.reject}
 

@@ -9,10 +9,10 @@ import re
 from django import forms
 from django.forms import formset_factory
 
-from .forms import FigureField, without_errors
-from .models import DataHolder, ExperimentOutcome, ReportStatus, WeeklyReport
-from .models.weekly import MAX_EXPERIMENTS, MAX_METRICS, week_label
-from .weekly_reports import ExperimentInput, MetricInput, ReportInput, ReportRefused
+from ..models import DataHolder, ExperimentOutcome, ReportStatus, WeeklyReport
+from ..models.weekly import MAX_EXPERIMENTS, MAX_METRICS, week_label
+from ..weekly_reports import ExperimentInput, MetricInput, ReportInput, ReportRefused
+from .core import FigureField, without_errors
 
 WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 ADD_METRIC, ADD_EXPERIMENT = "add_metric", "add_experiment"

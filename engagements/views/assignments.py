@@ -12,7 +12,7 @@ from accounts.models import Membership, Organisation
 from accounts.roles import Role
 from handover.htmx import invalid_form_status
 
-from .models import Engagement
+from ..models import Engagement
 
 
 def contact_label(membership: Membership) -> str:

@@ -13,7 +13,7 @@ from accounts.models import Membership
 from accounts.roles import INTERNAL
 from accounts.templatetags.people import person
 
-from .models import Engagement, PhaseStatus
+from ..models import Engagement, PhaseStatus
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 EVIDENCE_FIELDS = ["evidence_note", "evidence_link", "evidence_document"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 
-from .models import (
+from ..models import (
     DataHolder,
     Engagement,
     EngagementStatus,
@@ -27,7 +27,7 @@ from .models import (
     ReportStatus,
     WeeklyReport,
 )
-from .weekly_reports import iso_week, monday_of
+from ..weekly_reports import iso_week, monday_of
 
 MAX_WEEKS = 52
 EXPERIMENTS = [

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.roles import Role
 
-from .change_requests import SHIFTED_FIELDS, shift_plan
-from .models import ChangeRequest, ChangeRequestStatus, Engagement, Invoice, Phase, PhaseStatus
+from ..change_requests import SHIFTED_FIELDS, shift_plan
+from ..models import ChangeRequest, ChangeRequestStatus, Engagement, Invoice, Phase, PhaseStatus
 
 INVOICE_EVERY_WEEKS = 4
 # (title, reason, weeks, money): the requests stakeholders make once they see early results.

@@ -15,9 +15,9 @@ from accounts.access import check_permission, get_scoped, member_required
 from accounts.tenancy import RestrictedPrefetch
 from handover.htmx import invalid_form_status, render_page
 
-from .delivery_forms import DATE, past_date_error
-from .models import DecisionLogEntry, Engagement, Phase
-from .models.decision_log import SEARCH_MAX_LENGTH
+from ..forms.delivery import DATE, past_date_error
+from ..models import DecisionLogEntry, Engagement, Phase
+from ..models.decision_log import SEARCH_MAX_LENGTH
 
 PAGE_SIZE = 20
 TEMPLATE = "engagements/decision_log/page.html"

@@ -15,9 +15,9 @@ from accounts.roles import Role
 from accounts.tenancy import RestrictedPrefetch
 from handover.htmx import invalid_form_status, render_page
 
-from .actions import create_engagement, record_decision, reschedule, start_due_engagements
-from .charts import phase_timeline
-from .forms import (
+from ..actions import create_engagement, record_decision, reschedule, start_due_engagements
+from ..charts import phase_timeline
+from ..forms import (
     ADD_KPI,
     DecisionForm,
     EngagementEditForm,
@@ -29,10 +29,10 @@ from .forms import (
     with_another_kpi,
     without_errors,
 )
-from .gates import GateError, gate_closed_reason, phase_order_error
-from .health import engagement_health
-from .models import Engagement, Kpi
-from .planning import LATEST, NORMS, PLAN_FIELDS, handover_note, kpi_warnings
+from ..gates import GateError, gate_closed_reason, phase_order_error
+from ..health import engagement_health
+from ..models import Engagement, Kpi
+from ..planning import LATEST, NORMS, PLAN_FIELDS, handover_note, kpi_warnings
 
 PAGE_SIZE = 50
 

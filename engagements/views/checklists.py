@@ -17,7 +17,7 @@ from accounts.access import check_permission, get_scoped, member_required
 from accounts.tenancy import RestrictedPrefetch
 from handover.htmx import invalid_form_status, render_page
 
-from .delivery_forms import (
+from ..forms.delivery import (
     DATE,
     EVIDENCE_FIELDS,
     EVIDENCE_WIDGETS,
@@ -26,8 +26,8 @@ from .delivery_forms import (
     evidence_link_field,
     past_date_error,
 )
-from .models import ChecklistItem, ChecklistList, Engagement, ItemStatus, Phase
-from .models.checklists import checklist_progress
+from ..models import ChecklistItem, ChecklistList, Engagement, ItemStatus, Phase
+from ..models.checklists import checklist_progress
 
 TEMPLATE = "engagements/handover/page.html"
 

@@ -12,9 +12,9 @@ from django.forms import (
 )
 from django.forms.utils import ErrorDict
 
-from .gates import decision_field_errors, phase_order_error
-from .models import Engagement, EngagementStatus, GateDecision, Kpi, Outcome, Phase, PhaseStatus
-from .planning import (
+from ..gates import decision_field_errors, phase_order_error
+from ..models import Engagement, EngagementStatus, GateDecision, Kpi, Outcome, Phase, PhaseStatus
+from ..planning import (
     BALANCED_BUILD_WEEKS,
     DEFAULT_DEVELOPMENT_WEEKS,
     DEFAULT_POC_WEEKS,

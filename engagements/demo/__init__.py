@@ -15,12 +15,12 @@ from accounts.models import Membership, Organisation
 from accounts.roles import Role
 from handover.seeding import Demo
 
-from .actions import build_plan
-from .gates import apply_decision
-from .models import Engagement, Gate, GateDecision, Kpi, KpiKind, Outcome, Phase
-from .plan_demo import seed_milestones_checklists_log
-from .spend_demo import seed_spend_and_changes
-from .weekly_demo import seed_weekly_reports
+from ..actions import build_plan
+from ..gates import apply_decision
+from ..models import Engagement, Gate, GateDecision, Kpi, KpiKind, Outcome, Phase
+from .plan import seed_milestones_checklists_log
+from .spend import seed_spend_and_changes
+from .weekly import seed_weekly_reports
 
 # (title, problem, business KPI (name, unit, baseline, target, higher_is_better), technical KPI)
 PROBLEMS = [

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from accounts.access import get_scoped, member_required
 from audit.views import feed_page
 
-from .models import (
+from ..models import (
     ChangeRequest,
     ChecklistItem,
     DecisionLogEntry,

@@ -13,7 +13,7 @@ from accounts.access import check_permission, get_scoped, member_required
 from accounts.tenancy import RestrictedPrefetch
 from handover.htmx import invalid_form_status, render_page
 
-from .delivery_forms import (
+from ..forms.delivery import (
     DATE,
     EVIDENCE_FIELDS,
     EVIDENCE_WIDGETS,
@@ -22,9 +22,9 @@ from .delivery_forms import (
     evidence_link_field,
     span_error,
 )
-from .health import prefetched_milestones
-from .models import Engagement, Milestone, Phase, PhaseStatus
-from .planning import missing_milestone_warnings, score_advice
+from ..health import prefetched_milestones
+from ..models import Engagement, Milestone, Phase, PhaseStatus
+from ..planning import missing_milestone_warnings, score_advice
 
 TEMPLATE = "engagements/milestones/page.html"
 

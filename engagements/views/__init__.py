@@ -1,0 +1,1 @@
+"""The engagements app's views, one module per feature."""
