@@ -23,6 +23,9 @@ LOOK = {
 TARGET_DASH, TARGET_COLOUR = "2 3", "#276749"
 
 
+END_LABEL_GAP = 13  # px between the baselines of two end labels (11 px text)
+
+
 @dataclass(frozen=True)
 class Point:
     x: float
@@ -69,6 +72,18 @@ class Trend:
     y_ticks: tuple[Tick, ...]
     title: str
     plot: tuple[float, float, float, float]  # left, top, right, bottom
+
+    @property
+    def end_labels(self) -> list[tuple[Series, float]]:
+        """Where each series' latest value is written: level with its last point, moved apart
+        so that two labels never overlap when the lines end close together."""
+        placed: list[tuple[Series, float]] = []
+        for series in sorted(self.series, key=lambda s: s.latest.y):
+            y = series.latest.y + 4  # the text's baseline, centred on the point
+            if placed and y - placed[-1][1] < END_LABEL_GAP:
+                y = placed[-1][1] + END_LABEL_GAP
+            placed.append((series, y))
+        return placed
 
     @property
     def latest_values(self) -> dict[str, Decimal]:

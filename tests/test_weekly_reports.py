@@ -28,7 +28,7 @@ from engagements.models import (
     ReportStatus,
     WeeklyReport,
 )
-from engagements.weekly_charts import metric_trend, metric_trends, nice_ticks
+from engagements.weekly_charts import END_LABEL_GAP, metric_trend, metric_trends, nice_ticks
 from engagements.weekly_reports import (
     ExperimentInput,
     MetricInput,
@@ -700,3 +700,18 @@ def with_plan(engagements):
         .prefetch_related("kpis", "phases")
         .order_by("id")
     )
+
+
+def test_the_end_labels_never_overlap_when_the_lines_end_close_together():
+    trend = metric_trend(
+        "Recall@10",
+        [
+            (2026, 3, "client", Decimal("0.300")),
+            (2026, 4, "client", Decimal("0.352")),
+            (2026, 3, "vendor", Decimal("0.310")),
+            (2026, 4, "vendor", Decimal("0.356")),
+        ],
+        target=Decimal("0.3"),
+    )
+    (_, first), (_, second) = trend.end_labels
+    assert second - first >= END_LABEL_GAP
