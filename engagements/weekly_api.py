@@ -17,6 +17,7 @@ from pydantic import ConfigDict
 from accounts.access import get_scoped
 from accounts.templatetags.people import person
 from api.access import ObjectId, requires
+from api.schemas import Input
 
 from .models import Engagement, WeeklyReport
 from .models.weekly import MAX_EXPERIMENTS, MAX_METRICS
@@ -86,7 +87,7 @@ curl --fail-with-body -X PUT \\
 ```"""
 
 
-class MetricIn(Schema):
+class MetricIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100, description="F1, precision, p95 latency…")
@@ -98,7 +99,7 @@ class MetricIn(Schema):
     )
 
 
-class ExperimentIn(Schema):
+class ExperimentIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     hypothesis: str = Field(min_length=1, max_length=2000)
@@ -106,7 +107,7 @@ class ExperimentIn(Schema):
     outcome: Literal["kept", "dropped"]
 
 
-class ReportBody(Schema):
+class ReportBody(Input):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["on_schedule", "behind", "stuck"] = "on_schedule"

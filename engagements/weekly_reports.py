@@ -331,7 +331,8 @@ def submit_report(engagement: Engagement, data: ReportInput, by, today: date) ->
             if existing is not None:
                 raise ReportRefused(conflict=_existing_message(existing))
             return _write(engagement, data, by, version=1)
-    except IntegrityError:
+    except IntegrityError as exc:
+        _refuse_duplicate_metric(exc)
         # The constraint caught what the check raced with.
         existing = _current(engagement, data.year, data.week)
         if existing is None:
@@ -361,9 +362,20 @@ def amend_report(report: WeeklyReport, data: ReportInput, by, today: date) -> We
             if data.attachment is None and locked.attachment:
                 data.attachment = locked.attachment.name  # the same stored file
             return _write(report.engagement, data, by, version=locked.version + 1)
-    except IntegrityError:
+    except IntegrityError as exc:
+        _refuse_duplicate_metric(exc)
         raise ReportRefused(
             conflict=f"Week {report.week_label} was amended meanwhile: reload and try again."
+        ) from None
+
+
+def _refuse_duplicate_metric(exc: IntegrityError) -> None:
+    """The database folds a metric's name to lower case its own way (PostgreSQL's `lower`
+    and Python's `casefold` differ on some letters, such as "İ"): what the check above let
+    through, the constraint refuses, and the sender gets the same 422."""
+    if "one_metric_per_name_and_holder" in str(exc):
+        raise ReportRefused(
+            [(("metrics",), "Two metrics share a name for the same data holder: one value each.")]
         ) from None
 
 
@@ -383,6 +395,13 @@ def put_report(engagement: Engagement, data: ReportInput, by, today: date):
         if errors:
             raise ReportRefused(errors)
         return current, "unchanged"
+    this_week = today.isocalendar()[:2] == (data.year, data.week)
+    if not this_week and not (data.amendment_note or "").strip():
+        # The pipeline keeps this week's report current; correcting an earlier week is an
+        # amendment, and says what it corrects, as on the form.
+        raise ReportRefused(
+            [(("amendment_note",), "Say what this amendment of an earlier week corrects.")]
+        )
     return amend_report(current, data, by, today), "amended"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 
@@ -30,3 +32,26 @@ class PrivateResponsesMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose body is larger than an upload may be (plus room for the form
+    around it), from its Content-Length, before anything reads it: nobody streams gigabytes
+    into a temporary file only to be told afterwards. The proxy in front refuses them too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = (settings.MAX_UPLOAD_MB + 1) * 1024 * 1024
+        if length > limit:
+            return HttpResponse(
+                f"That is more than we accept: files may be {settings.MAX_UPLOAD_MB} MB at most.",
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

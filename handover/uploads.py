@@ -20,7 +20,9 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.files.storage import default_storage
+from django.db import models, transaction
+from django.db.models.signals import post_delete, pre_save
 
 # What people attach: documents and images, each known by how its content starts.
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
@@ -150,6 +152,14 @@ class DocumentField(models.FileField):
         super().__init__(*args, **kwargs)
         self.validators.append(validate_document)
 
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        if not cls._meta.abstract:
+            # Only models with documents listen, so every other model keeps fast deletes.
+            uid = f"uploads:{cls._meta.label}"
+            post_delete.connect(delete_files_of_deleted_rows, cls, weak=False, dispatch_uid=uid)
+            pre_save.connect(delete_replaced_files, cls, weak=False, dispatch_uid=uid)
+
     def formfield(self, **kwargs):
         field = super().formfield(**kwargs)
         field.widget.attrs.setdefault("accept", ",".join(ALLOWED))
@@ -161,3 +171,66 @@ class DocumentField(models.FileField):
 
 def content_type_for(name: str) -> str:
     return CONTENT_TYPES.get(PurePath(name).suffix.lower(), "application/octet-stream")
+
+
+# --- Files go with the rows that point at them ------------------------------------------
+
+
+def _document_fields(model) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if isinstance(f, DocumentField)]
+
+
+def _is_history(model) -> bool:
+    # The audit trail's copies name a file; they never own it.
+    return model.__name__.startswith("Historical")
+
+
+def delete_files_of_deleted_rows(sender, instance, **kwargs):
+    """A deleted row's documents leave storage once the deletion commits."""
+    if _is_history(sender):
+        return
+    for name in _document_fields(sender):
+        _delete_on_commit(getattr(instance, name))
+
+
+def delete_replaced_files(sender, instance, raw=False, **kwargs):
+    """A document replaced by another (or cleared) leaves storage once the change commits."""
+    fields = _document_fields(sender)
+    if raw or not fields or instance._state.adding or _is_history(sender):
+        return
+    stored = sender._base_manager.filter(pk=instance.pk).values(*fields).first() or {}
+    for name in fields:
+        old, new = stored.get(name), getattr(instance, name).name
+        if old and old != new:
+            _delete_on_commit(getattr(instance, name).field.storage, old)
+
+
+def _delete_on_commit(file_or_storage, name: str | None = None) -> None:
+    storage, name = (
+        (file_or_storage, name) if name else (getattr(file_or_storage, "storage", None), None)
+    )
+    name = name or getattr(file_or_storage, "name", "")
+    if storage is not None and name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def delete_organisation_uploads(organisation_id: int, storage=None) -> int:
+    """Remove everything under uploads/<organisation>/, including files no row points at any
+    more. For `deleteorg`; returns how many files went."""
+    storage = storage or default_storage
+    removed = 0
+
+    def walk(path: str) -> None:
+        nonlocal removed
+        try:
+            directories, files = storage.listdir(path)
+        except (FileNotFoundError, NotImplementedError):
+            return
+        for name in files:
+            storage.delete(f"{path}/{name}")
+            removed += 1
+        for directory in directories:
+            walk(f"{path}/{directory}")
+
+    walk(f"uploads/{organisation_id}")
+    return removed

@@ -64,18 +64,28 @@ def test_owner_adds_a_milestone_to_a_phase(client_for, owner, engagement):
 
 
 def test_an_accuracy_milestone_is_flagged_on_its_page_and_the_engagement_page(
-    client_for, owner, engagement
+    client_for, owner, org
 ):
     """R04: "reach 95% accuracy" is flagged with the guide's advice, where people plan and
-    where they steer; the health is no longer green."""
+    where they steer; a healthy engagement turns amber for it alone."""
+    engagement = make_engagement(org, owner, start_date=date.today())
     client = client_for(owner)
-    client.post(_add_url(engagement), _payload(engagement, title="Reach 95% accuracy"))
+    detail_url = reverse("engagements:detail", args=[engagement.pk])
+    assert "Health: Green" in client.get(detail_url).content.decode()
+    poc = engagement.phases.get(number=1)
+    payload = _payload(
+        engagement,
+        phase=poc.pk,
+        title="Reach 95% accuracy",
+        due_date=(poc.planned_start + timedelta(weeks=4)).isoformat(),
+    )
+    assert client.post(_add_url(engagement), payload).status_code == 302
     page = client.get(_add_url(engagement)).content.decode()
     assert "Flagged:" in page and "promises a model score (95% accuracy)" in page
-    detail = client.get(reverse("engagements:detail", args=[engagement.pk])).content.decode()
+    detail = client.get(detail_url).content.decode()
     assert "Milestone “Reach 95% accuracy”: it promises a model score" in detail
     assert "promises a score" in detail
-    assert "Health: Green" not in detail
+    assert "Health: Amber" in detail
 
 
 def test_development_without_hardening_or_early_mlops_warns_on_the_engagement_page(

@@ -3,6 +3,8 @@ organisation; served only through files:download, which restricts like the page 
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -101,3 +103,41 @@ def test_files_follow_their_objects_access(client_for, org, other_org, attachmen
 )
 def test_only_declared_files_can_be_downloaded(client_for, owner, attachment, args):
     assert client_for(owner).get(reverse("files:download", args=args)).status_code == 404
+
+
+def test_a_request_larger_than_any_upload_is_refused_before_it_is_read(client_for, owner, settings):
+    settings.MAX_UPLOAD_MB = 1
+    response = client_for(owner).post(
+        reverse("engagements:portfolio"),
+        data=b"x",
+        content_type="application/octet-stream",
+        CONTENT_LENGTH=str(3 * 1024 * 1024),
+    )
+    assert response.status_code == 413 and "1 MB at most" in response.content.decode()
+
+
+def test_a_replaced_or_deleted_document_leaves_storage(
+    attachment, tmp_path, django_capture_on_commit_callbacks
+):
+    first = tmp_path / attachment.document.name
+    assert first.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment.document.save("second.pdf", ContentFile(PDF), save=True)
+    second = tmp_path / attachment.document.name
+    assert not first.exists() and second.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment.delete()
+    assert not second.exists()
+
+
+def test_deleting_an_organisation_removes_its_whole_upload_folder(
+    attachment, org, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    orphan = tmp_path / f"uploads/{org.pk}/attachment/left-behind/old.pdf"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(PDF)  # a file no row points at any more
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("deleteorg", org.slug, "--yes", stdout=io.StringIO())
+    assert not orphan.exists() and not (tmp_path / attachment.document.name).exists()

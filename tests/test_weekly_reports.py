@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -715,3 +716,67 @@ def test_the_end_labels_never_overlap_when_the_lines_end_close_together():
     )
     (_, first), (_, second) = trend.end_labels
     assert second - first >= END_LABEL_GAP
+
+
+# --- Found in review ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("report.pdf", b"MZ\x90\x00 an executable renamed", "not a PDF file"),
+        ("page.html", b"<html><script>alert(1)</script>", "not a file we accept"),
+    ],
+)
+def test_a_disguised_attachment_is_refused_when_sending_and_amending(
+    client_for, owner, engagement, settings, tmp_path, name, content, reason
+):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(owner)
+    url = reverse("engagements:weekly_report_new", args=[engagement.pk])
+    post = report_post(attachment=SimpleUploadedFile(name, content))
+    response = client.post(url, post)
+    assert response.status_code == 422 and reason in response.content.decode()
+    assert not WeeklyReport.objects.exists()
+    report = send(engagement, owner, week=3)
+    amend = reverse("engagements:weekly_report_amend", args=[engagement.pk, report.pk])
+    post = report_post(amendment_note="Fix", attachment=SimpleUploadedFile(name, content))
+    response = client.post(amend, post)
+    assert response.status_code == 422 and reason in response.content.decode()
+    assert WeeklyReport.objects.count() == 1
+
+
+def test_text_holding_a_nul_character_is_a_422_not_a_database_error(
+    client, assigned_vendor, engagement
+):
+    api = token_client(client, assigned_vendor)
+    url = reverse("api:weekly_report_create", args=[engagement.pk])
+    response = post_json(api, url, BODY | {"summary": "a\u0000b"})
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert "NUL" in error["msg"] and error["loc"][-1] == "summary"
+    assert not WeeklyReport.objects.exists()
+
+
+def test_a_duplicate_metric_the_database_catches_is_a_422():
+    from django.db import IntegrityError
+
+    from engagements.weekly_reports import ReportRefused, _refuse_duplicate_metric
+
+    exc = IntegrityError('duplicate key value violates "one_metric_per_name_and_holder"')
+    with pytest.raises(ReportRefused) as refused:
+        _refuse_duplicate_metric(exc)
+    assert refused.value.status == 422
+    _refuse_duplicate_metric(IntegrityError("something else"))  # not ours: left alone
+
+
+def test_put_amending_an_earlier_week_says_what_it_corrects(client, assigned_vendor, engagement):
+    api = token_client(client, assigned_vendor)
+    url = reverse("api:weekly_report_put", args=[engagement.pk, 2026, 3])
+    body = {k: v for k, v in BODY.items() if k not in ("year", "week")}
+    post_json(api, url, body, "put")
+    changed = body | {"summary": "Corrected."}
+    refused = post_json(api, url, changed, "put")
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"][-1] == "amendment_note"
+    assert post_json(api, url, changed | {"amendment_note": "Typo"}, "put").status_code == 200

@@ -9,6 +9,8 @@ import re
 from django import forms
 from django.forms import formset_factory
 
+from handover.uploads import validate_document
+
 from ..models import DataHolder, ExperimentOutcome, ReportStatus, WeeklyReport
 from ..models.weekly import MAX_EXPERIMENTS, MAX_METRICS, week_label
 from ..weekly_reports import ExperimentInput, MetricInput, ReportInput, ReportRefused
@@ -76,6 +78,8 @@ class WeeklyReportForm(forms.Form):
             "decisions", widget=forms.Textarea(attrs={"rows": 2})
         )
         self.fields["attachment"] = _model_field("attachment", label="Attachment (optional)")
+        # A plain Form does not run the model field's validators: the upload rules, here.
+        self.fields["attachment"].validators.append(validate_document)
         if amending:
             self.fields["attachment"].help_text += " Leave empty to keep the current one."
             self.fields["amendment_note"] = _model_field(

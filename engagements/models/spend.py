@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from accounts.tenancy import Scope, TenantModel, TenantQuerySet
 from audit.models import audited
@@ -52,8 +53,11 @@ class Invoice(TenantModel):
         ordering = ["-date", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            # "INV-1" and "inv-1" are one reference, as the form already says.
             models.UniqueConstraint(
-                fields=["engagement", "reference"], name="invoice_reference_unique_per_engagement"
+                "engagement",
+                Lower("reference"),
+                name="invoice_reference_unique_per_engagement",
             ),
         ]
 

@@ -13,6 +13,7 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from accounts.checks import project_models
 from accounts.models import Organisation
 from accounts.tenancy import Scope
+from handover.uploads import delete_organisation_uploads
 
 
 def stored_files(organisation: Organisation) -> list[tuple[object, str]]:
@@ -67,8 +68,10 @@ class Command(BaseCommand):
             _, deleted = organisation.delete()
             forgotten = _forget_audit_trail(organisation_id)
             users = self._delete_lonely_users(member_ids)
-            # Files go only once the rows pointing at them are really gone.
+            # Files go only once the rows pointing at them are really gone, and with them
+            # anything left in the organisation's upload folder.
             transaction.on_commit(lambda: self._delete_files(files))
+            transaction.on_commit(lambda: delete_organisation_uploads(organisation_id))
         rows = sum(deleted.values())
         self.stdout.write(
             self.style.SUCCESS(
