@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 
@@ -55,3 +56,30 @@ class RequestSizeLimitMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+class PostOnlyAddressMiddleware:
+    """An address that only takes form posts, opened directly (a reload after a refused post,
+    a bookmark, the history) answers Chrome's bare "HTTP ERROR 405" page. Send the person to
+    the nearest page above it instead — the page the form lives on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        navigating = "text/html" in request.headers.get("Accept", "")
+        if response.status_code != 405 or request.method != "GET" or request.htmx:
+            return response
+        if not navigating:  # a script or client asking: the 405 is the honest answer
+            return response
+        path = request.path
+        while path.count("/") > 1:
+            path = path.rstrip("/").rsplit("/", 1)[0] + "/"
+            try:
+                match = resolve(path)
+            except Resolver404:
+                continue
+            if getattr(match.func, "required_permission", None) is not None:
+                return HttpResponseRedirect(path)
+        return response

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "accounts.middleware.OrganisationMiddleware",
     "handover.middleware.VaryOnHtmxMiddleware",
     "handover.middleware.PrivateResponsesMiddleware",
+    "handover.middleware.PostOnlyAddressMiddleware",
     # django-axes wants to be last.
     "axes.middleware.AxesMiddleware",
 ]

@@ -99,3 +99,13 @@ def test_a_form_posted_after_log_out_says_it_was_not_saved_and_returns_to_its_pa
     # A referer from elsewhere is not followed.
     other = client.post(url, decision_payload(), HTTP_REFERER="https://evil.example/x")
     assert other.url == f"{reverse('accounts:login')}?next=/"
+
+
+def test_opening_a_post_only_address_goes_to_the_page_the_form_lives_on(
+    client_for, owner, engagement
+):
+    url = reverse("engagements:decide", args=[engagement.pk, 1])
+    browser = client_for(owner).get(url, HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert browser.status_code == 302
+    assert browser.url == reverse("engagements:detail", args=[engagement.pk])
+    assert client_for(owner).get(url).status_code == 405  # a script still hears the truth

@@ -13,10 +13,13 @@ SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 @register.filter
 def money(amount: Decimal | None, currency: str = "USD") -> str:
-    """`250000.00` → `$250,000`: whole units with thousands separators."""
+    """`250000.00` → `$250,000`, `12500.50` → `$12,500.50`: thousands separators, and cents
+    only when there are some (an invoice's figures must add up to the cent)."""
     if amount is None:
         return "—"
-    return f"{SYMBOLS.get(currency, currency + ' ')}{amount:,.0f}"
+    amount = Decimal(amount)
+    places = ".0f" if amount == amount.to_integral_value() else ".2f"
+    return f"{SYMBOLS.get(currency, currency + ' ')}{amount:,{places}}"
 
 
 @register.filter
