@@ -97,8 +97,26 @@ def add_error_handlers(api: NinjaAPI) -> None:
         return error(api, request, 413, "The request body is too large.")
 
 
+class Api(NinjaAPI):
+    def validation_error_from_error_contexts(self, error_contexts) -> ValidationError:
+        """A route's one body schema IS the body (ninja reads it unwrapped), yet ninja puts the
+        view's parameter name in each error's place: ["body", "report", "hours"] for a body
+        with no `report` key. Leave it out: ["body", "hours"]."""
+        error = super().validation_error_from_error_contexts(error_contexts)
+        names = {
+            getattr(context.model, "__read_from_single_attr__", None)
+            for context in error_contexts
+            if context.model.__ninja_param_source__ == "body"
+        } - {None}
+        for item in error.errors:
+            loc = tuple(item["loc"])
+            if len(loc) > 1 and loc[0] == "body" and loc[1] in names:
+                item["loc"] = (loc[0], *loc[2:])
+        return error
+
+
 def build_api() -> NinjaAPI:
-    api = NinjaAPI(
+    api = Api(
         title="Handover API",
         version="1",
         description=DESCRIPTION,

@@ -30,26 +30,34 @@ from .weekly_reports import (
     submit_report,
 )
 
-router = Router(tags=["weekly reports"])
+router = Router()
+# Given on each operation: mounted inside the engagements router, the routes would otherwise
+# take its tag too and show twice in the docs (under "engagements" and "weekly reports").
+TAGS = ["weekly reports"]
 
 Year = Annotated[int, Path(ge=2000, le=2100, description="ISO year, such as 2026.")]
 Week = Annotated[int, Path(ge=1, le=53, description="ISO week, 1–53.")]
 
-EXAMPLE = """{
+KPI_NAME = "<technical KPI name>"  # the examples' placeholder: the KPI's name, exactly
+EXAMPLE = f"""{{
   "year": 2026, "week": 47, "status": "on_schedule",
   "summary": "Retrained on the October export; intent F1 up on the hold-out set.",
   "hours": 112, "data_quality_score": 96.5,
   "metrics": [
-    {"name": "F1", "value": 0.86, "dataset_name": "tickets-holdout",
-     "dataset_version": "2026-10", "held_by": "client"},
-    {"name": "F1", "value": 0.91, "dataset_name": "tickets-dev",
-     "dataset_version": "v14", "held_by": "vendor"}
+    {{"name": "{KPI_NAME}", "value": 0.86, "dataset_name": "tickets-holdout",
+     "dataset_version": "2026-10", "held_by": "client"}},
+    {{"name": "{KPI_NAME}", "value": 0.91, "dataset_name": "tickets-dev",
+     "dataset_version": "v14", "held_by": "vendor"}}
   ],
   "experiments": [
-    {"hypothesis": "Class weights lift recall on rare intents",
-     "result": "Recall +4 points, precision -1", "outcome": "kept"}
+    {{"hypothesis": "Class weights lift recall on rare intents",
+     "result": "Recall +4 points, precision -1", "outcome": "kept"}}
   ]
-}"""
+}}"""
+
+METRIC_NAMES = f"""A metric is charted against a technical KPI's target when it has the KPI's name
+(any case): in the examples, replace `{KPI_NAME}` with it, such as "Intent classifier F1". A
+metric named otherwise ("F1" for that KPI) is charted on its own, with no target."""
 
 POST_DESCRIPTION = f"""Send the report for one ISO week of the engagement, with its metrics and
 experiments, all or nothing. Refused with a 409 if the week already has a report (amend it with
@@ -57,6 +65,8 @@ experiments, all or nothing. Refused with a 409 if the week already has a report
 started, a data-quality score outside 0–100, negative hours, a metric that is not a number, the
 same metric twice for one data holder, a stuck report without a reason). Vendor contacts may
 send reports only for engagements they are assigned to (others are a 404).
+
+{METRIC_NAMES}
 
 From CI, with a personal API token in `HANDOVER_TOKEN`:
 
@@ -67,11 +77,19 @@ curl --fail-with-body -X POST https://handover.example.com/api/engagements/42/we
   -d '{EXAMPLE}'
 ```"""
 
-PUT_DESCRIPTION = """The week's report as it stands now: created if the week has none yet,
-otherwise recorded as an amendment (a new version; the earlier ones stay readable), and left
-alone if nothing changed. A nightly pipeline can send the current week's figures every run:
-`result` says `created`, `amended` or `unchanged`. Reports have no draft state: what you send
-is what the client reads. The same rules and errors as `POST`.
+PUT_DESCRIPTION = f"""The week's whole report as it stands now. `PUT` sends the complete
+report, not changes to it: it replaces the week's current report, whether sent by `POST`, by an
+earlier `PUT` or through the form on the site, as a new version (the earlier ones stay readable).
+A field, metric or experiment you leave out is not carried over: it is gone from the current
+version, so send everything the week's report should say (only an attachment uploaded through
+the form stays). Created if the week has none yet,
+left alone if nothing changed: `result` says `created`, `amended` or `unchanged`. A nightly
+pipeline can send the current week's figures every run. Replacing an earlier week's report is
+a correction and needs an `amendment_note` saying what it corrects (a 422 without one). Reports
+have no draft state: what you send is what the client reads. The same rules and errors as
+`POST`.
+
+{METRIC_NAMES}
 
 From CI, for the current ISO week:
 
@@ -80,17 +98,22 @@ curl --fail-with-body -X PUT \\
   "https://handover.example.com/api/engagements/42/weekly-reports/$(date +%G)/$(date +%V)" \\
   -H "Authorization: Bearer $HANDOVER_TOKEN" \\
   -H "Content-Type: application/json" \\
-  -d '{"status": "behind", "status_reason": "Labelling vendor late by a week",
+  -d '{{"status": "behind", "status_reason": "Labelling vendor late by a week",
        "summary": "Nightly evaluation", "hours": 96,
-       "metrics": [{"name": "F1", "value": 0.84, "dataset_name": "tickets-holdout",
-                    "dataset_version": "2026-10", "held_by": "client"}]}'
+       "metrics": [{{"name": "{KPI_NAME}", "value": 0.84, "dataset_name": "tickets-holdout",
+                    "dataset_version": "2026-10", "held_by": "client"}}]}}'
 ```"""
 
 
 class MetricIn(Input):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100, description="F1, precision, p95 latency…")
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        description="Use the technical KPI's name to chart it against its target; any other "
+        "metric under its own name (precision, p95 latency…).",
+    )
     value: Decimal = Field(description="A number, such as 0.87.", allow_inf_nan=False)
     dataset_name: str = Field(min_length=1, max_length=200, description="Evaluation data set.")
     dataset_version: str = Field(min_length=1, max_length=50)
@@ -122,7 +145,10 @@ class ReportBody(Input):
     metrics: list[MetricIn] = Field(default_factory=list, max_length=MAX_METRICS)
     experiments: list[ExperimentIn] = Field(default_factory=list, max_length=MAX_EXPERIMENTS)
     amendment_note: str = Field(
-        "", max_length=2000, description="PUT only: what an amendment corrects."
+        "",
+        max_length=2000,
+        description="PUT only: what an amendment corrects; required to replace an earlier "
+        "week's report.",
     )
 
 
@@ -202,14 +228,21 @@ def _refusal(refused: ReportRefused, path_week: bool = False):
         [
             {
                 "type": "value_error",
-                "loc": ["path", *loc]
-                if path_week and loc == ("week",)
-                else ["body", "report", *loc],
+                "loc": ["path", *loc] if path_week and loc == ("week",) else ["body", *loc],
                 "msg": message,
             }
             for loc, message in refused.errors
         ]
     )
+
+
+def plain(value: Decimal | None) -> Decimal | None:
+    """One way to write each figure, whether the report was just sent or read back from the
+    database (96, 96.0 → 96; 0.8600 → 0.86), never in exponent form (1E+2 → 100)."""
+    if value is None:
+        return None
+    value = Decimal(value).normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
 
 
 def _out(report: WeeklyReport) -> dict:
@@ -228,20 +261,20 @@ def _out(report: WeeklyReport) -> dict:
                 "status",
                 "status_reason",
                 "summary",
-                "hours",
-                "data_quality_score",
                 "blockers",
                 "decisions",
                 "amendment_note",
                 "submitted_at",
             )
         },
+        "hours": plain(report.hours),
+        "data_quality_score": plain(report.data_quality_score),
         "hours_only": report.hours_only,
         "submitted_by": person(report.submitted_by),
         "metrics": [
             {
                 "name": m.name,
-                "value": m.value,
+                "value": plain(m.value),
                 "dataset_name": m.dataset_name,
                 "dataset_version": m.dataset_version,
                 "held_by": m.held_by,
@@ -260,6 +293,7 @@ def _out(report: WeeklyReport) -> dict:
     "/{engagement_id}/weekly-reports",
     response={201: ReportOut, 409: Problem},
     url_name="weekly_report_create",
+    tags=TAGS,
     summary="Send a week's report",
     description=POST_DESCRIPTION,
 )
@@ -279,6 +313,7 @@ def weekly_report_create(request, engagement_id: ObjectId, report: ReportIn):
     "/{engagement_id}/weekly-reports/{year}/{week}",
     response={200: PutResult, 409: Problem},
     url_name="weekly_report_put",
+    tags=TAGS,
     summary="Send or update a week's report",
     description=PUT_DESCRIPTION,
 )

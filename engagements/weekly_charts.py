@@ -1,14 +1,15 @@
 """Geometry for the server-side SVG trend of each reported metric against its target, drawn the
 same in the page and in a PDF: evaluations on the client's hold-out set and on data the vendor
 controls are two series (solid and dashed, round and square markers), so they stay apart
-without colour."""
+without colour. A week in which the metric was not reported at all (a missing week, an
+hours-only week) breaks the lines there: they never bridge a week nobody measured."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from decimal import ROUND_CEILING, Decimal
+from datetime import date, timedelta
+from decimal import ROUND_FLOOR, Decimal
 
 from .models import DataHolder
 from .models.weekly import week_label
@@ -42,11 +43,14 @@ class Series:
     marker: str
     colour: str
     points: tuple[Point, ...]
+    # Runs of points the line joins: a new run starts after a week without the metric.
+    runs: tuple[tuple[Point, ...], ...] = ()
 
     @property
-    def polyline(self) -> str:
-        """The `points` attribute of the SVG polyline."""
-        return " ".join(f"{p.x},{p.y}" for p in self.points)
+    def polylines(self) -> list[str]:
+        """The `points` attribute of each SVG polyline, one per run (a run of one point draws
+        no line: its marker stands alone)."""
+        return [" ".join(f"{p.x},{p.y}" for p in run) for run in self.runs]
 
     @property
     def latest(self) -> Point:
@@ -81,7 +85,7 @@ class Trend:
         for series in sorted(self.series, key=lambda s: s.latest.y):
             y = series.latest.y + 4  # the text's baseline, centred on the point
             if placed and y - placed[-1][1] < END_LABEL_GAP:
-                y = placed[-1][1] + END_LABEL_GAP
+                y = round(placed[-1][1] + END_LABEL_GAP, 1)
             placed.append((series, y))
         return placed
 
@@ -121,6 +125,8 @@ def metric_trend(
     )
     pad = (high - low) / 10 if high != low else (abs(high) / 10 or Decimal(1))
     low, high = low - pad, high + pad
+    ticks = nice_ticks(low, high)
+    low = ticks[0]  # the axis starts at a gridline: no point sits below the lowest one
     left, top, right, bottom = LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM
     days = (last - first).days
 
@@ -132,6 +138,7 @@ def metric_trend(
     def y_of(value: Decimal) -> float:
         return round(float(bottom - (bottom - top) * (value - low) / (high - low)), 1)
 
+    measured = set(mondays)  # the weeks the metric was reported, on anyone's data
     series = []
     for held_by in (DataHolder.CLIENT, DataHolder.VENDOR):
         rows = sorted(by_holder.get(held_by, []))
@@ -142,6 +149,13 @@ def metric_trend(
             Point(x_of(monday), y_of(value), week_label(year, week), value)
             for monday, year, week, value in rows
         )
+        runs: list[list[Point]] = []
+        previous = None
+        for (monday, *_), point in zip(rows, points, strict=True):
+            if previous is None or _gap_between(previous, monday, measured):
+                runs.append([])
+            runs[-1].append(point)
+            previous = monday
         series.append(
             Series(
                 held_by,
@@ -150,9 +164,10 @@ def metric_trend(
                 look["marker"],
                 look["colour"],
                 points,
+                tuple(tuple(run) for run in runs),
             )
         )
-    y_ticks = tuple(Tick(y_of(value), figure(value)) for value in nice_ticks(low, high))
+    y_ticks = tuple(Tick(y_of(value), figure(value)) for value in ticks)
     x_ticks = (Tick(x_of(first), week_label(*first.isocalendar()[:2])),)
     if last != first:
         x_ticks += (Tick(x_of(last), week_label(*last.isocalendar()[:2])),)
@@ -172,15 +187,26 @@ def metric_trend(
     )
 
 
+def _gap_between(before: date, after: date, measured: set[date]) -> bool:
+    """Whether a week between two of a series' weeks has no value of the metric at all (a
+    week the other data holder alone was measured in is no gap: a series may be sparser)."""
+    monday = before + timedelta(weeks=1)
+    while monday < after:
+        if monday not in measured:
+            return True
+        monday += timedelta(weeks=1)
+    return False
+
+
 def nice_ticks(low: Decimal, high: Decimal, count: int = 4) -> list[Decimal]:
-    """Round values between `low` and `high` for the axis, about `count` of them, a step of
-    1, 2 or 5 times a power of ten (0.05, 0.1, 20…)."""
+    """Round values for the axis from the first at or below `low` up to `high`, about `count`
+    of them, a step of 1, 2 or 5 times a power of ten (0.05, 0.1, 20…)."""
     raw = (high - low) / count
     exponent = raw.adjusted()
     step = next(
         Decimal(m).scaleb(exponent) for m in (1, 2, 5, 10) if Decimal(m).scaleb(exponent) >= raw
     )
-    value = (low / step).to_integral_value(rounding=ROUND_CEILING) * step
+    value = (low / step).to_integral_value(rounding=ROUND_FLOOR) * step
     ticks = []
     while value <= high:
         ticks.append(value)

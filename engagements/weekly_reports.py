@@ -26,6 +26,8 @@ from .models import (
     Engagement,
     Experiment,
     ExperimentOutcome,
+    Kpi,
+    KpiKind,
     ReportMetric,
     ReportStatus,
     WeeklyReport,
@@ -453,6 +455,29 @@ def _write(engagement, data: ReportInput, by, version: int) -> WeeklyReport:
 
 
 # --- Reading ------------------------------------------------------------------------------
+
+
+def metric_names(engagement: Engagement, membership) -> list[str]:
+    """What the form suggests as a metric's name: the engagement's technical KPIs (a metric of
+    the same name is charted against the KPI's target), then the names reported before, each
+    once whatever its case."""
+    kpis = (
+        Kpi.objects.restrict(membership)
+        .filter(engagement=engagement, kind=KpiKind.TECHNICAL)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    reported = (
+        ReportMetric.objects.restrict(membership)
+        .filter(report__engagement=engagement)
+        .order_by("name")
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    names: dict[str, str] = {}
+    for name in [*kpis, *reported]:
+        names.setdefault(name.strip().casefold(), name.strip())
+    return list(names.values())
 
 
 @dataclass

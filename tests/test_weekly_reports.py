@@ -22,6 +22,7 @@ from engagements.demo.weekly import seed_weekly_reports
 from engagements.models import (
     DataHolder,
     Engagement,
+    EngagementStatus,
     Experiment,
     Kpi,
     KpiKind,
@@ -36,6 +37,7 @@ from engagements.weekly_reports import (
     ReportInput,
     ReportRefused,
     amend_report,
+    as_input,
     iso_week,
     missing_weeks,
     monday_of,
@@ -287,6 +289,60 @@ def test_add_another_metric_works_without_javascript(client_for, owner, engageme
     assert not WeeklyReport.objects.exists()
 
 
+def submit_buttons(html: str) -> list[str]:
+    start = html.index('<form method="post" enctype="multipart/form-data"')
+    form = html[start : html.index("</form>", start)]
+    return re.findall(r"<button type=\"submit\"[^>]*>[^<]*</button>", form)
+
+
+@pytest.mark.parametrize("amending", [False, True])
+def test_enter_in_the_form_sends_the_report_not_add_another(
+    client_for, owner, engagement, amending
+):
+    url = reverse("engagements:weekly_report_new", args=[engagement.pk])
+    if amending:
+        report = send(engagement, owner, 3, metrics=[f1("0.8")])
+        url = reverse("engagements:weekly_report_amend", args=[engagement.pk, report.pk])
+    buttons = submit_buttons(client_for(owner).get(url).content.decode())
+    # A browser's Enter presses the form's first submit button: the hidden "send" one, which
+    # screen readers skip (the visible one comes after the sections).
+    send_label = "Record the amendment" if amending else "Send the report"
+    first, *rest = buttons
+    assert "name=" not in first and f">{send_label}<" in first
+    assert 'aria-hidden="true"' in first and 'tabindex="-1"' in first
+    assert [re.search(r">([^<]*)<", b)[1] for b in rest] == [
+        "Add another metric",
+        "Add another experiment",
+        send_label,
+    ]
+
+
+def test_the_metric_name_suggests_the_kpis_and_the_names_reported_before(
+    client_for, owner, engagement
+):
+    Kpi.objects.create(
+        engagement=engagement,
+        kind=KpiKind.TECHNICAL,
+        name="Intent classifier F1",
+        target=Decimal("0.85"),
+    )
+    send(
+        engagement,
+        owner,
+        3,
+        metrics=[f1("0.8", name="p95 latency"), f1("0.7", name="intent classifier f1")],
+    )
+    other = make_engagement(engagement.organisation, owner, title="Other")
+    send(other, owner, 3, metrics=[f1("0.8", name="Elsewhere")])
+    url = reverse("engagements:weekly_report_new", args=[engagement.pk])
+    html = client_for(owner).get(url).content.decode()
+    datalist = re.search(r'<datalist id="metric-names">(.*?)</datalist>', html)[1]
+    # The KPI's name first, each name once whatever its case, none of another engagement's.
+    assert re.findall(r'value="([^"]*)"', datalist) == ["Intent classifier F1", "p95 latency"]
+    assert re.search(r'<input[^>]*name="metrics-0-name"[^>]*list="metric-names"', html)
+    assert "Use the KPI&#x27;s name to chart it against its target" in html
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
@@ -495,9 +551,10 @@ def test_a_vendor_pipeline_posts_a_weekly_report(client, assigned_vendor, engage
         "vendor@acme.test",
     )
     assert [(m["value"], m["held_by"]) for m in data["metrics"]] == [
-        ("0.8600", "client"),
-        ("0.9100", "vendor"),
+        ("0.86", "client"),
+        ("0.91", "vendor"),
     ]
+    assert (data["hours"], data["data_quality_score"]) == ("112", "96.5")
     again = post_json(api, url, BODY)
     assert again.status_code == 409
     assert "already a report for week 2026-W03" in again.json()["detail"]
@@ -506,12 +563,12 @@ def test_a_vendor_pipeline_posts_a_weekly_report(client, assigned_vendor, engage
 @pytest.mark.parametrize(
     ("change", "where", "message"),
     [
-        ({"data_quality_score": 140}, ["body", "report", "data_quality_score"], "0–100 scale"),
-        ({"hours": -1}, ["body", "report", "hours"], "Hours cannot be negative."),
+        ({"data_quality_score": 140}, ["body", "data_quality_score"], "0–100 scale"),
+        ({"hours": -1}, ["body", "hours"], "Hours cannot be negative."),
         ({"year": 2101}, None, "less than or equal to 2100"),
-        ({"year": 2099, "week": 50}, ["body", "report", "week"], "has not started yet"),
-        ({"week": 1}, ["body", "report", "week"], "before the engagement started"),
-        ({"status": "stuck"}, ["body", "report", "status_reason"], "Say why the work is stuck"),
+        ({"year": 2099, "week": 50}, ["body", "week"], "has not started yet"),
+        ({"week": 1}, ["body", "week"], "before the engagement started"),
+        ({"status": "stuck"}, ["body", "status_reason"], "Say why the work is stuck"),
         (
             {
                 "metrics": [
@@ -524,12 +581,13 @@ def test_a_vendor_pipeline_posts_a_weekly_report(client, assigned_vendor, engage
                     }
                 ]
             },
-            None,
+            ["body", "metrics", 0, "value"],
             "valid decimal",
         ),
+        ({"hours": "lots"}, ["body", "hours"], "valid decimal"),  # a type error, as ninja says
         (
             {"metrics": [BODY["metrics"][0], BODY["metrics"][0]]},
-            ["body", "report", "metrics", 1, "name"],
+            ["body", "metrics", 1, "name"],
             "already reported above",
         ),
         ({"surprise": 1}, None, "Extra inputs are not permitted"),
@@ -564,9 +622,15 @@ def test_put_creates_then_amends_and_leaves_an_unchanged_week_alone(
     api = token_client(client, assigned_vendor)
     url = reverse("api:weekly_report_put", args=[engagement.pk, 2026, 3])
     body = {k: v for k, v in BODY.items() if k not in ("year", "week")}
-    first = post_json(api, url, body, "put").json()
+    first = post_json(api, url, body | {"hours": 96}, "put").json()
     assert (first["result"], first["version"]) == ("created", 1)
-    assert post_json(api, url, body, "put").json()["result"] == "unchanged"
+    again = post_json(api, url, body | {"hours": 96}, "put").json()
+    assert again["result"] == "unchanged"
+    # Just written or read back from the database, a figure reads the same.
+    figures = ("hours", "data_quality_score")
+    assert [again[k] for k in figures] == [first[k] for k in figures] == ["96", "96.5"]
+    assert again["metrics"] == first["metrics"]
+    body["hours"] = 96
     body["metrics"] = [{**BODY["metrics"][0], "value": 0.88}]
     amended = post_json(api, url, body | {"amendment_note": "Nightly run"}, "put").json()
     assert (amended["result"], amended["version"]) == ("amended", 2)
@@ -586,6 +650,35 @@ def test_the_openapi_description_has_a_curl_example_for_ci(client_for, owner):
     assert "Authorization: Bearer $HANDOVER_TOKEN" in post["description"]
     put = spec["paths"]["/api/engagements/{engagement_id}/weekly-reports/{year}/{week}"]["put"]
     assert "$(date +%G)/$(date +%V)" in put["description"]
+    # PUT says plainly that it replaces the week's report, form-sent ones too, as a version.
+    assert "replaces the week's current report" in " ".join(put["description"].split())
+    assert "through the form" in put["description"] and "`amendment_note`" in put["description"]
+    # The examples' metric name reads as the KPI's, not as a name of their own.
+    for operation in (post, put):
+        assert '"name": "<technical KPI name>"' in operation["description"]
+        assert '"name": "F1"' not in operation["description"]
+        assert "KPI's name" in operation["description"]
+    metric = spec["components"]["schemas"]["MetricIn"]["properties"]["name"]
+    assert "KPI's name to chart it against its target" in metric["description"]
+
+
+def test_each_weekly_report_operation_appears_once_in_the_docs(client_for, owner):
+    spec = client_for(owner).get("/api/openapi.json").json()
+    operations = [
+        (path, method, operation.get("tags"))
+        for path, methods in spec["paths"].items()
+        for method, operation in methods.items()
+        if "weekly-reports" in path
+    ]
+    # Swagger lists an operation under each of its tags: one tag, one listing.
+    assert sorted(operations) == [
+        ("/api/engagements/{engagement_id}/weekly-reports", "post", ["weekly reports"]),
+        (
+            "/api/engagements/{engagement_id}/weekly-reports/{year}/{week}",
+            "put",
+            ["weekly reports"],
+        ),
+    ]
 
 
 # --- Trend charts -------------------------------------------------------------------------
@@ -617,13 +710,76 @@ def test_a_trend_draws_client_and_vendor_evaluations_apart_against_the_target():
     )
 
 
-def test_the_value_axis_is_labelled_in_round_steps():
+def test_the_value_axis_is_labelled_in_round_steps_from_at_or_below_the_lowest_value():
     assert nice_ticks(Decimal("0.687"), Decimal("0.953")) == [
+        Decimal("0.6"),
         Decimal("0.7"),
         Decimal("0.8"),
         Decimal("0.9"),
     ]
-    assert nice_ticks(Decimal(108), Decimal(132)) == [110, 120, 130]
+    assert nice_ticks(Decimal(108), Decimal(132)) == [100, 110, 120, 130]
+    assert nice_ticks(Decimal("-0.3"), Decimal("0.3"))[0] <= Decimal("-0.3")
+
+
+@pytest.mark.parametrize(
+    ("observations", "target"),
+    [
+        ([(2026, 3, "client", Decimal("0.905"))], None),
+        ([(2026, 3, "client", Decimal("0.905"))], Decimal("0.91")),
+        ([(2026, 3, "client", Decimal("0.905")), (2026, 4, "client", Decimal("0.93"))], None),
+    ],
+)
+def test_no_point_sits_below_the_lowest_gridline(observations, target):
+    trend = metric_trend("F1", observations, target=target)
+    lowest = max(tick.position for tick in trend.y_ticks)  # SVG y grows downwards
+    assert all(p.y <= lowest for s in trend.series for p in s.points)
+    assert lowest <= trend.plot[3]  # and the gridline is inside the plot
+
+
+def test_a_week_without_the_metric_breaks_the_line_instead_of_bridging_it():
+    trend = metric_trend(
+        "F1",
+        [
+            (2026, 3, "client", Decimal("0.70")),
+            (2026, 4, "client", Decimal("0.75")),
+            # 2026-W05: hours only, no metric at all
+            (2026, 6, "client", Decimal("0.80")),
+            (2026, 3, "vendor", Decimal("0.85")),
+            (2026, 6, "vendor", Decimal("0.90")),
+            (2026, 7, "vendor", Decimal("0.92")),
+        ],
+    )
+    client, vendor = trend.series
+    assert [[p.week for p in run] for run in client.runs] == [
+        ["2026-W03", "2026-W04"],
+        ["2026-W06"],
+    ]
+    # The vendor skipped W04 while the client reported it: a sparser series, joined; W05
+    # had no metric at all: broken there.
+    assert [[p.week for p in run] for run in vendor.runs] == [
+        ["2026-W03"],
+        ["2026-W06", "2026-W07"],
+    ]
+    xs = {p.week: p.x for p in client.points}
+    assert client.polylines == [
+        f"{xs['2026-W03']},{client.points[0].y} {xs['2026-W04']},{client.points[1].y}",
+        f"{xs['2026-W06']},{client.points[2].y}",
+    ]
+    # The gap keeps its width on the time axis: W05 is empty, not squeezed out.
+    assert xs["2026-W06"] - xs["2026-W04"] == pytest.approx(
+        2 * (xs["2026-W04"] - xs["2026-W03"]), abs=0.2
+    )
+
+
+def test_the_page_draws_a_broken_line_around_an_hours_only_week(client_for, owner, engagement):
+    send(engagement, owner, 3, metrics=[f1("0.7")])
+    send(engagement, owner, 4, hours=Decimal(40))  # hours only
+    send(engagement, owner, 5, metrics=[f1("0.8")])
+    send(engagement, owner, 6, metrics=[f1("0.82")])
+    url = reverse("engagements:weekly_reports", args=[engagement.pk])
+    html = client_for(owner).get(url).content.decode()
+    lines = re.findall(r'<polyline[^>]*data-held-by="client" points="([^"]+)"', html)
+    assert [len(points.split()) for points in lines] == [1, 2]
 
 
 def test_a_single_week_without_a_target_still_draws():
@@ -695,6 +851,38 @@ def test_the_demo_seeds_a_year_of_reports_with_flags_and_crossing_trends(org, ow
     assert {s.held_by for s in trend.series} == {"client", "vendor"}
 
 
+def test_the_demo_writes_only_weeks_the_app_accepts_sent_in_their_week(org, owner, vendor):
+    members = {Role.OWNER: owner.memberships.get(), Role.VENDOR: vendor.memberships.get()}
+    now = today()
+    monday = monday_of(now) - timedelta(weeks=6)
+    # Started on each day of a week (a Saturday start's week is reported, sent no earlier).
+    engagements = [
+        make_engagement(org, owner, title=f"E{day}", start_date=monday + timedelta(days=day))
+        for day in range(7)
+    ]
+    stopped = make_engagement(org, owner, title="Stopped", start_date=monday)
+    end = monday + timedelta(weeks=2, days=2)
+    stopped.phases.filter(number=1).update(actual_end=end)
+    Engagement.objects.filter(pk=stopped.pk).update(status=EngagementStatus.STOPPED)
+    stopped.refresh_from_db()
+    seed_weekly_reports([*engagements, stopped], members, now)
+    reports = WeeklyReport.objects.select_related("engagement")
+    assert reports.count() > 7
+    for report in reports:
+        engagement, week_monday = (
+            report.engagement,
+            date.fromisocalendar(report.year, report.week, 1),
+        )
+        assert report_errors(engagement, as_input(report), now) == [], report.week_label
+        sent = timezone.localtime(report.submitted_at).date()
+        assert engagement.start_date <= sent <= week_monday + timedelta(days=6 + 3)
+        assert sent >= week_monday and report.submitted_at <= timezone.now()
+    assert max(
+        iso_week(date.fromisocalendar(r.year, r.week, 1)) for r in stopped.weekly_reports.all()
+    ) <= iso_week(end)
+    assert stopped.weekly_reports.exists()
+
+
 def with_plan(engagements):
     return (
         Engagement.objects.filter(pk__in=[e.pk for e in engagements])
@@ -715,7 +903,7 @@ def test_the_end_labels_never_overlap_when_the_lines_end_close_together():
         target=Decimal("0.3"),
     )
     (_, first), (_, second) = trend.end_labels
-    assert second - first >= END_LABEL_GAP
+    assert round(second - first, 6) >= END_LABEL_GAP  # pixels to 0.1: no float noise
 
 
 # --- Found in review ---------------------------------------------------------------------

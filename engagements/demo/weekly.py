@@ -62,7 +62,9 @@ def _value(kpi: Kpi, progress: float, rng: random.Random) -> Decimal:
 
 def seed_weekly_reports(engagements: list[Engagement], members: dict, today: date) -> None:
     """Up to a year of weekly reports for each engagement that has started and has none yet
-    (so running it twice adds nothing), written with bulk inserts."""
+    (so running it twice adds nothing), written with bulk inserts. Only weeks the app itself
+    accepts: from the week the engagement started up to the last complete week, or the week
+    a finished engagement ended."""
     engagements = [e for e in engagements if e.start_date <= today]
     done = set(
         WeeklyReport.objects.filter(engagement__in=engagements).values_list(
@@ -109,7 +111,10 @@ def seed_weekly_reports(engagements: list[Engagement], members: dict, today: dat
             elif roll < 0.15:
                 status, reason = ReportStatus.BEHIND, "Labelling took longer than planned."
             year, week = iso_week(monday)
-            friday = datetime.combine(monday + timedelta(days=4), time(16, 30))
+            # Sent on the week's Friday, or the day the engagement started if that is later:
+            # never before the start, and (past weeks only) never in the future.
+            sent_on = max(monday + timedelta(days=4), engagement.start_date)
+            sent_at = timezone.make_aware(datetime.combine(sent_on, time(16, 30)))
             report = WeeklyReport(
                 engagement=engagement,
                 year=year,
@@ -122,7 +127,7 @@ def seed_weekly_reports(engagements: list[Engagement], members: dict, today: dat
                 if hours_only
                 else Decimal(f"{min(99.5, 86 + 12 * progress + rng.uniform(-2, 2)):.1f}"),
                 submitted_by=author,
-                submitted_at=timezone.make_aware(friday),
+                submitted_at=sent_at,
             )
             reports.append(report)
             if hours_only:

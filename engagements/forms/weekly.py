@@ -90,8 +90,19 @@ class WeeklyReportForm(forms.Form):
             )
 
 
+METRIC_NAMES_LIST = "metric-names"  # the <datalist> of the KPIs' and reported metrics' names
+
+
 class MetricForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="F1, precision, recall, p95 latency…")
+    name = forms.CharField(
+        max_length=100,
+        # Suggests the technical KPIs' names and those reported before: a metric charts against
+        # a KPI's target only under the KPI's own name ("F1" beside "Intent classifier F1"
+        # would start a second chart with no target).
+        widget=forms.TextInput(attrs={"list": METRIC_NAMES_LIST, "autocomplete": "off"}),
+        help_text="Use the KPI's name to chart it against its target (suggested as you type); "
+        "any other metric under its own name: precision, p95 latency…",
+    )
     value = FigureField(
         max_digits=16,
         decimal_places=4,

@@ -18,6 +18,7 @@ from ..weekly_reports import (
     amend_report,
     as_input,
     iso_week,
+    metric_names,
     overview,
     submit_report,
 )
@@ -132,5 +133,10 @@ def _status(request, refused: ReportRefused) -> int:
 
 
 def _form(request, engagement, forms, report=None, status=200):
-    context = {"engagement": engagement, "forms": forms, "report": report}
+    context = {
+        "engagement": engagement,
+        "forms": forms,
+        "report": report,
+        "metric_names": metric_names(engagement, request.membership),
+    }
     return render(request, "engagements/weekly/form.html", context, status=status)
