@@ -20,6 +20,7 @@ from .models import (
     PhaseStatus,
 )
 from .models.checklists import ChecklistItem, guide_items
+from .models.milestones import move_milestones
 from .planning import DEFAULT_DEVELOPMENT_WEEKS, DEFAULT_POC_WEEKS, default_plan
 
 
@@ -110,9 +111,12 @@ def record_decision(
                 attendees=attendees,
                 new_end_date=new_end_date if outcome == Outcome.RECYCLE else None,
             )
+            starts_before = {phase.pk: phase.planned_start for phase in phases.values()}
             apply_decision(engagement, phases, decision)
             for changed in phases.values():
                 changed.save(update_fields=PHASE_FIELDS)
+            # A late Go or a Recycle moves later phases: their milestones go with them.
+            move_milestones(engagement, starts_before, phases.values(), by=decided_by)
             engagement.save(update_fields=["status", "updated_at"])
             return decision
     except IntegrityError as exc:

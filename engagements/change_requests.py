@@ -16,6 +16,7 @@ from accounts.templatetags.people import person
 
 from .enums import PhaseStatus
 from .models import ChangeRequest, ChangeRequestStatus, Engagement, Phase
+from .models.milestones import move_milestones
 from .money import is_closed
 from .planning import LATEST
 
@@ -91,6 +92,7 @@ def _decide(change_request: ChangeRequest, status: str, by) -> ChangeRequest:
         if reason_closed:
             raise ChangeRequestError(reason_closed)
         phases = list(Phase.objects.select_for_update().filter(engagement=engagement))
+        starts_before = {phase.pk: phase.planned_start for phase in phases}
         moved = shift_plan(phases, change.impact_weeks)
         change.plan_end_before = _plan_end(phases, before=change.impact_weeks)
         change.plan_end_after = _plan_end(phases)
@@ -102,6 +104,7 @@ def _decide(change_request: ChangeRequest, status: str, by) -> ChangeRequest:
         for phase in moved:
             phase._history_user = by
             phase.save(update_fields=SHIFTED_FIELDS)
+        move_milestones(engagement, starts_before, moved, by=by)  # they go with their phase
         if not moved:
             change.plan_end_before = change.plan_end_after = None
     change.status, change.decided_by, change.decided_at = status, by, timezone.now()

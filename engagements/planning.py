@@ -420,7 +420,8 @@ def milestone_warnings(
 ) -> list[str]:
     """The milestone norms, phase number → milestones:
 
-    R04: a milestone that promises a model score is named, with the guide's advice.
+    R04: the milestones that promise a model score are named in ONE warning, with the guide's
+        advice once (`score_promise_warning`).
     R25: no production-hardening milestone in development or handover, between the PoC and
         production.
     R27: no MLOps milestone due in development's first 4 weeks (or earlier).
@@ -428,13 +429,33 @@ def milestone_warnings(
     R25 and R27 judge a plan once there is one to judge: when development or handover has
     milestones, or development has started. A PoC that has only just begun is not nagged.
     They stop once development is over (the plan can no longer change where it matters)."""
-    warnings = []
-    for number in sorted(milestones):
-        for milestone in milestones[number]:
-            phrase = score_promise(milestone.title)
-            if phrase:
-                warnings.append(f"Milestone “{milestone.title}”: {score_advice(phrase)}")
+    promising = [
+        milestone.title
+        for number in sorted(milestones)
+        for milestone in milestones[number]
+        if score_promise(milestone.title)
+    ]
+    warnings = [score_promise_warning(promising)] if promising else []
     return warnings + missing_milestone_warnings(phases, milestones)
+
+
+# How many titles the folded R04 warning quotes before it says "and N more".
+QUOTED_PROMISES = 3
+
+
+def score_promise_warning(titles: Sequence[str]) -> str:
+    """R04 for a whole plan, in one warning: how many milestones promise a model score, which
+    (the first few), and the guide's advice once — not a paragraph per milestone."""
+    count = len(titles)
+    quoted = ", ".join(f"“{title}”" for title in titles[:QUOTED_PROMISES])
+    if count > QUOTED_PROMISES:
+        quoted += f" and {count - QUOTED_PROMISES} more"
+    subject = "1 milestone promises" if count == 1 else f"{count} milestones promise"
+    return (
+        f"{subject} a model score ({quoted}): milestones are process steps, e.g. “end-to-end "
+        "pipeline deployed in staging”. A score is what experiments find, not a date anyone "
+        "can promise: keep the target as a KPI and name the step that gets there."
+    )
 
 
 def score_advice(phrase: str) -> str:

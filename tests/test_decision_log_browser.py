@@ -75,3 +75,48 @@ def test_a_vendor_logs_a_decision_and_the_owner_finds_it_by_search(live_server, 
     assert page.problems == []
     page.context.close()
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_saving_an_item_or_a_milestone_on_its_own_page_returns_to_its_list(
+    live_server, browser, org, settings, tmp_path
+):
+    """No dead end and no console error (htmx:oobErrorNoTarget): saved on their own pages, a
+    checklist item and a milestone go back to their lists with the message; the current
+    evidence document is a working link named by its file, not a /media/ path."""
+    from django.core.files.base import ContentFile
+
+    from engagements.models import Milestone
+
+    settings.MEDIA_ROOT = tmp_path
+    owner = make_member(org, Role.OWNER, "owner@acme.test")
+    engagement = make_engagement(org, owner, start_date=date(2026, 1, 5))
+    item = engagement.checklist_items.get(key="kt_runbook")
+    milestone = Milestone(
+        engagement=engagement,
+        phase=engagement.phases.get(number=2),
+        title="Pipeline in staging",
+        due_date=date(2026, 4, 6),
+    )
+    milestone.evidence_document.save("staging.pdf", ContentFile(b"%PDF-1.7 deployed"))
+    page = new_page(browser)
+    log_in(page, live_server.url, "owner@acme.test", "pw")
+
+    page.goto(f"{live_server.url}/engagements/{engagement.pk}/handover/{item.pk}/")
+    page.get_by_label("Status").select_option(label="In progress")
+    page.get_by_role("button", name="Save item").click()
+    page.get_by_role("heading", name="Handover checklists").wait_for()
+    page.get_by_text(f"“{item.title}” saved.").wait_for()
+    page.locator("#progress-knowledge_transfer").wait_for()
+
+    page.goto(f"{live_server.url}/engagements/{engagement.pk}/milestones/{milestone.pk}/")
+    link = page.get_by_role("link", name="staging.pdf")
+    assert "/media/" not in link.get_attribute("href")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "staging.pdf"
+    page.get_by_label("Status").select_option(label="In progress")
+    page.get_by_role("button", name="Save milestone").click()
+    page.get_by_role("heading", name="Milestones", exact=True).wait_for()
+    page.get_by_text("Milestone “Pipeline in staging” saved.").wait_for()
+    assert page.problems == []
+    page.context.close()

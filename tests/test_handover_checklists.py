@@ -212,6 +212,65 @@ def test_a_vendor_contact_may_not_confirm_ip_items_nor_edit_the_lists(
     assert "Trained models assigned to us" in page and "Add an item" not in page
 
 
+@pytest.mark.parametrize(
+    "key", ["kt_runbook", "kt_retrained", "kt_debugged_incident", "kt_supervised_period"]
+)
+def test_what_our_team_does_is_confirmed_by_the_client_not_the_vendor(
+    client_for, assigned_vendor, engagement, key
+):
+    """ "Our team has retrained the model without the vendor" is the client's evidence: a
+    vendor contact cannot mark it, as with IP items, and sees no Update button for it."""
+    item = _item(engagement, key)
+    assert item.client_confirms
+    client = client_for(assigned_vendor)
+    response = client.post(_item_url(item), {"status": "done"})
+    assert response.status_code == 403
+    assert "is confirmed by the client" in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == "open"
+    page = client.get(_page(engagement)).content.decode()
+    assert _item_url(item) not in page
+    assert _item_url(_item(engagement, "kt_our_repositories")) in page  # the vendor's own
+
+
+def test_owners_choose_who_confirms_a_custom_item_and_ip_items_are_always_the_clients(
+    client_for, owner, assigned_vendor, engagement
+):
+    client = client_for(owner)
+    page = _page(engagement)
+    client.post(page, {"checklist": "knowledge_transfer", "title": "Ours", "client_confirms": "on"})
+    client.post(page, {"checklist": "knowledge_transfer", "title": "Theirs"})
+    client.post(page, {"checklist": "ip_data", "title": "Licence of the embeddings"})
+    titles = ("Ours", "Theirs", "Licence of the embeddings")
+    ours, theirs, ip = (ChecklistItem.objects.get(title=title) for title in titles)
+    assert (ours.client_confirms, theirs.client_confirms, ip.client_confirms) == (True, False, True)
+    # The owner hands a guide item to the vendor; an IP item cannot be handed over.
+    runbook = _item(engagement, "kt_runbook")
+    for item in (runbook, ip):
+        data = {"title": item.title, "status": "open"}  # "confirmed by our team" unticked
+        assert client.post(_item_url(item), data).status_code == 302
+    runbook.refresh_from_db()
+    ip.refresh_from_db()
+    assert not runbook.client_confirms and ip.client_confirms
+    vendor = client_for(assigned_vendor)
+    assert vendor.post(_item_url(ours), {"status": "done"}).status_code == 403
+    assert vendor.post(_item_url(ip), {"status": "done"}).status_code == 403
+    assert vendor.post(_item_url(theirs), {"status": "in_progress"}).status_code == 302
+    assert vendor.post(_item_url(runbook), {"status": "in_progress"}).status_code == 302
+
+
+def test_the_migration_marks_existing_items_the_client_confirms(engagement):
+    engagement.checklist_items.exclude(checklist="ip_data").update(client_confirms=False)
+    migration = importlib.import_module("engagements.migrations.0008_checklist_client_confirms")
+    migration.mark(apps, None)
+    confirmed = set(
+        engagement.checklist_items.filter(client_confirms=True).values_list("key", flat=True)
+    )
+    expected = {key for checklist, key, _ in GUIDE_ITEMS if checklist == "ip_data"}
+    expected |= {"kt_runbook", "kt_retrained", "kt_debugged_incident", "kt_supervised_period"}
+    assert confirmed == expected
+
+
 def test_a_vendor_contact_reaches_only_assigned_engagements(
     client_for, org, owner, assigned_vendor
 ):
@@ -222,18 +281,42 @@ def test_a_vendor_contact_reaches_only_assigned_engagements(
     assert client.post(_item_url(item), {"status": "done"}).status_code == 404
 
 
+def _from_page(url):
+    """The headers htmx sends from the page at `url`."""
+    return {"HX-Request": "true", "HX-Current-URL": f"http://testserver{url}"}
+
+
 def test_htmx_update_swaps_the_item_back(client_for, owner, engagement):
     item = _item(engagement, "kt_runbook")
     client = client_for(owner)
-    form = client.get(_item_url(item), headers={"HX-Request": "true"}).content.decode()
-    assert f'<li id="item-{item.pk}"' in form and "<html" not in form
+    inline = _from_page(_page(engagement))
+    form = client.get(_item_url(item), headers=inline).content.decode()
+    assert f'<li id="item-{item.pk}"' in form and "<html" not in form and "hx-post" in form
     row = client.post(
-        _item_url(item),
-        {"title": item.title, "status": "in_progress"},
-        headers={"HX-Request": "true"},
+        _item_url(item), {"title": item.title, "status": "in_progress"}, headers=inline
     ).content.decode()
     assert f'<li id="item-{item.pk}"' in row and "In progress" in row and "<form method" in row
     assert 'id="progress-knowledge_transfer" class="progress" hx-swap-oob="true"' in row
+
+
+def test_saving_on_the_items_own_page_returns_to_the_handover_page(client_for, owner, engagement):
+    """No dead end, and no out-of-band progress swap aimed at a page without the progress bar
+    (htmx:oobErrorNoTarget): the own page posts a plain form and lands on the handover page;
+    an htmx post from anywhere but the handover page is redirected there."""
+    item = _item(engagement, "kt_runbook")
+    client = client_for(owner)
+    page = client.get(_item_url(item)).content.decode()
+    assert "<html" in page and "hx-post" not in page
+    response = client.post(_item_url(item), {"title": item.title, "status": "in_progress"})
+    assert response.status_code == 302 and response.url == _page(engagement)
+    assert f"“{item.title}” saved." in client.get(response.url).content.decode()
+    stale = client.post(
+        _item_url(item),
+        {"title": item.title, "status": "open"},
+        headers=_from_page(_item_url(item)),
+    )
+    assert stale.status_code == 200 and stale["HX-Redirect"] == _page(engagement)
+    assert "hx-swap-oob" not in stale.content.decode()
 
 
 @pytest.mark.parametrize("extra", [0, 30])

@@ -11,10 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.roles import Role
-from engagements.models import Milestone
+from engagements import change_requests
+from engagements.models import Milestone, Outcome
 
-from .conftest import make_engagement, make_member
-from .test_engagement_views import DETAIL_QUERIES, HOSTILE
+from .conftest import decide, make_engagement, make_member
+from .test_engagement_views import DETAIL_QUERIES, HOSTILE, edit_payload
 
 
 def _add_url(engagement):
@@ -83,7 +84,7 @@ def test_an_accuracy_milestone_is_flagged_on_its_page_and_the_engagement_page(
     page = client.get(_add_url(engagement)).content.decode()
     assert "Flagged:" in page and "promises a model score (95% accuracy)" in page
     detail = client.get(detail_url).content.decode()
-    assert "Milestone “Reach 95% accuracy”: it promises a model score" in detail
+    assert "1 milestone promises a model score (“Reach 95% accuracy”)" in detail
     assert "promises a score" in detail
     assert "Health: Amber" in detail
 
@@ -106,10 +107,116 @@ def test_development_without_hardening_or_early_mlops_warns_on_the_engagement_pa
     assert "No MLOps milestone" not in page
 
 
+def test_a_due_date_outside_its_phase_is_refused_and_the_last_day_is_allowed(
+    client_for, owner, engagement
+):
+    client = client_for(owner)
+    development = engagement.phases.get(number=2)  # 2 Mar to 22 Jun 2026
+    response = client.post(_add_url(engagement), _payload(engagement, due_date="2026-02-16"))
+    assert response.status_code == 422
+    assert (
+        "Enter a date within phase 2, Development &amp; Iteration: 2 Mar 2026 to 22 Jun 2026."
+        in response.content.decode()
+    )
+    assert not Milestone.objects.exists()
+    last_day = development.planned_end.isoformat()
+    assert (
+        client.post(_add_url(engagement), _payload(engagement, due_date=last_day)).status_code
+        == 302
+    )
+    assert Milestone.objects.get().due_date == development.planned_end
+
+
+# --- Milestones move with their phase ---------------------------------------------------------
+
+
+def _dues(*milestones):
+    return [Milestone.objects.get(pk=m.pk).due_date for m in milestones]
+
+
+def _one_per_phase(engagement):
+    return (
+        _milestone(engagement, 1, "Baseline on our hold-out set", date(2026, 2, 1)),
+        _milestone(engagement, 2, "Pipeline in staging", date(2026, 4, 6)),
+        _milestone(engagement, 3, "Runbook reviewed", date(2026, 7, 1)),
+    )
+
+
+def test_an_approved_change_request_moves_the_milestones_of_the_phases_it_moves(owner, engagement):
+    """The running PoC ends 2 weeks later (its milestones stay); development and handover
+    start 2 weeks later, and so are their milestones due — recorded in the audit trail."""
+    poc, development, handover = _one_per_phase(engagement)
+    change = change_requests.propose(
+        engagement,
+        requested_by=owner,
+        title="Ingest the CRM",
+        reason="Better predictions.",
+        impact_weeks=2,
+        impact_money=0,
+    )
+    change_requests.approve(change, by=owner)
+    assert _dues(poc, development, handover) == [
+        date(2026, 2, 1),
+        date(2026, 4, 20),
+        date(2026, 7, 15),
+    ]
+    moved = Milestone.history.filter(id=development.pk).latest("history_date")
+    assert moved.history_type == "~" and moved.history_user == owner
+
+
+def test_a_late_go_moves_the_milestones_of_the_phases_after_it(owner, engagement):
+    poc, development, handover = _one_per_phase(engagement)
+    decide(engagement, 1, Outcome.GO, owner, on=date(2026, 3, 16))  # planned for 2 Mar
+    assert _dues(poc, development, handover) == [
+        date(2026, 2, 1),
+        date(2026, 4, 20),
+        date(2026, 7, 15),
+    ]
+
+
+def test_a_recycle_keeps_the_phases_milestones_and_moves_the_later_ones(owner, engagement):
+    poc, development, handover = _one_per_phase(engagement)
+    decide(engagement, 1, Outcome.RECYCLE, owner, new_end_date=date(2026, 3, 30))
+    assert _dues(poc, development, handover) == [
+        date(2026, 2, 1),
+        date(2026, 5, 4),
+        date(2026, 7, 29),
+    ]
+
+
+def test_moving_the_start_date_moves_every_phases_milestones(client_for, owner, org):
+    start = date.today() + timedelta(days=30)
+    engagement = make_engagement(org, owner, start_date=start)
+    phases = {p.number: p for p in engagement.phases.all()}
+    milestones = [
+        _milestone(engagement, n, f"Step {n}", phases[n].planned_start + timedelta(days=3))
+        for n in (1, 2, 3)
+    ]
+    data = edit_payload(engagement, start_date=(start + timedelta(days=14)).isoformat())
+    response = client_for(owner).post(reverse("engagements:edit", args=[engagement.pk]), data)
+    assert response.status_code == 302
+    assert _dues(*milestones) == [phases[n].planned_start + timedelta(days=17) for n in (1, 2, 3)]
+
+
 def test_the_portfolio_shows_milestone_warnings_in_the_health(client_for, owner, engagement):
     _milestone(engagement, title="F1 of 0.9")
     page = client_for(owner).get(reverse("engagements:portfolio")).content.decode()
-    assert "promises a model score (F1 of 0.9)" in page
+    assert "1 milestone promises a model score (“F1 of 0.9”)" in page
+
+
+def test_the_portfolio_folds_score_promises_into_one_warning(client_for, owner, engagement):
+    """R04, readable: three score promises are one reason with the guide's advice once, not
+    three copies of its paragraph."""
+    for title in ("F1 of 0.9", "Reach 95% accuracy", "Precision above 80%"):
+        _milestone(engagement, title=title)
+    page = client_for(owner).get(reverse("engagements:portfolio")).content.decode()
+    assert (
+        "3 milestones promise a model score (“F1 of 0.9”, “Reach 95% accuracy”, "
+        "“Precision above 80%”): milestones are process steps" in page
+    )
+    once = page.count("milestones are process steps")
+    assert once == page.count("3 milestones promise a model score") >= 1
+    assert "name the step that gets there" in page and "it promises a model score" not in page
 
 
 @pytest.mark.parametrize(
@@ -204,6 +311,38 @@ def test_evidence_document_is_downloaded_through_the_access_check(
     assert b"".join(client.get(url).streaming_content) == b"%PDF-1.7 deployed"
 
 
+def test_the_edit_form_links_the_current_document_by_name_and_removes_it(
+    client_for, owner, engagement, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """Not Django's "Currently: uploads/…" linking to /media/ (a 404): the file's name, linked
+    through the access-checked download, and an explicit way to remove it."""
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(owner)
+    upload = SimpleUploadedFile("staging.pdf", b"%PDF-1.7 deployed")
+    client.post(_add_url(engagement), _payload(engagement) | {"evidence_document": upload})
+    milestone = Milestone.objects.get()
+    stored = milestone.evidence_document.name
+    form = client.get(_edit_url(milestone)).content.decode()
+    url = reverse(
+        "files:download", args=["engagements.Milestone", milestone.pk, "evidence_document"]
+    )
+    assert f'<a href="{url}">staging.pdf</a>' in form
+    assert "/media/" not in form and "uploads/" not in form and "Currently" not in form
+    assert "Remove the document" in form
+    both = _payload(engagement) | {
+        "remove_document": "on",
+        "evidence_document": SimpleUploadedFile("new.pdf", b"%PDF-1.7 new"),
+    }
+    response = client.post(_edit_url(milestone), both)
+    assert response.status_code == 422 and "not both" in response.content.decode()
+    with_remove = _payload(engagement) | {"remove_document": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(_edit_url(milestone), with_remove).status_code == 302
+    milestone.refresh_from_db()
+    assert not milestone.evidence_document and not (tmp_path / stored).exists()
+    assert "Remove the document" not in client.get(_edit_url(milestone)).content.decode()
+
+
 def test_hostile_text_is_shown_escaped(client_for, owner, engagement):
     _milestone(engagement, title=HOSTILE[:200], evidence_note=HOSTILE)
     client = client_for(owner)
@@ -225,22 +364,45 @@ def test_owner_edits_and_deletes_a_milestone(client_for, owner, engagement):
     assert not Milestone.objects.exists()
 
 
+def _from_page(url):
+    """The headers htmx sends from the page at `url`."""
+    return {"HX-Request": "true", "HX-Current-URL": f"http://testserver{url}"}
+
+
 def test_htmx_edit_swaps_the_form_in_and_the_row_back(client_for, owner, engagement):
     milestone = _milestone(engagement)
     client = client_for(owner)
-    form = client.get(_edit_url(milestone), headers={"HX-Request": "true"}).content.decode()
+    inline = _from_page(_add_url(engagement))
+    form = client.get(_edit_url(milestone), headers=inline).content.decode()
     assert form.lstrip().startswith(f'<article id="milestone-{milestone.pk}"')
-    assert "<html" not in form
+    assert "<html" not in form and "hx-post" in form
     row = client.post(
-        _edit_url(milestone),
-        _payload(engagement, title="Reach 95% accuracy"),
-        headers={"HX-Request": "true"},
+        _edit_url(milestone), _payload(engagement, title="Reach 95% accuracy"), headers=inline
     ).content.decode()
     assert f'<article id="milestone-{milestone.pk}"' in row and "Flagged:" in row
-    invalid = client.post(
-        _edit_url(milestone), _payload(engagement, title=""), headers={"HX-Request": "true"}
-    )
+    invalid = client.post(_edit_url(milestone), _payload(engagement, title=""), headers=inline)
     assert invalid.status_code == 200 and "Give the milestone a title." in invalid.content.decode()
+
+
+def test_saving_from_the_milestones_own_page_returns_to_the_milestones_page(
+    client_for, owner, engagement
+):
+    """No dead end: the own page posts a plain form and lands on the list with the message;
+    an htmx post from anywhere but the list is sent there too, not given a lone row."""
+    milestone = _milestone(engagement)
+    client = client_for(owner)
+    page = client.get(_edit_url(milestone)).content.decode()
+    assert "<html" in page and "hx-post" not in page
+    response = client.post(_edit_url(milestone), _payload(engagement, title="Pipeline live"))
+    assert response.status_code == 302 and response.url == _add_url(engagement)
+    assert "Milestone “Pipeline live” saved." in client.get(response.url).content.decode()
+    stale = client.post(
+        _edit_url(milestone),
+        _payload(engagement, title="Pipeline live again"),
+        headers=_from_page(_edit_url(milestone)),
+    )
+    assert stale.status_code == 200 and stale["HX-Redirect"] == _add_url(engagement)
+    assert "<article" not in stale.content.decode()
 
 
 # --- Vendor contacts -------------------------------------------------------------------------
@@ -276,6 +438,31 @@ def test_a_vendor_contact_marks_status_and_evidence_but_nothing_else(
     assert milestone.status == "done"
     assert milestone.evidence_link == "https://github.com/acme/triage/pull/42"
     assert milestone.title == "Pipeline in staging" and milestone.due_date == date(2026, 4, 6)
+
+
+def test_a_vendor_contact_updates_only_milestones_a_vendor_contact_or_nobody_owns(
+    client_for, owner, assigned_vendor, engagement
+):
+    """ "Our team retrains the model without the vendor", owned by the CTO, is the client's to
+    confirm: no Update button for the vendor, and a refused post with the reason."""
+    ours = _milestone(engagement, 3, "Our team retrains the model", date(2026, 7, 1), owner=owner)
+    theirs = _milestone(engagement, title="Pipeline in staging", owner=assigned_vendor)
+    nobodys = _milestone(engagement, title="Monitoring live")
+    client = client_for(assigned_vendor)
+    page = client.get(_add_url(engagement)).content.decode()
+    assert _edit_url(ours) not in page
+    assert _edit_url(theirs) in page and _edit_url(nobodys) in page
+    assert "Owned by the client's team, who confirm it." in page
+    response = client.post(_edit_url(ours), {"status": "done"})
+    assert response.status_code == 403
+    assert "is owned by the client" in response.content.decode()
+    assert client.get(_edit_url(ours)).status_code == 403
+    ours.refresh_from_db()
+    assert ours.status == "planned"
+    for milestone in (theirs, nobodys):
+        assert client.post(_edit_url(milestone), {"status": "done"}).status_code == 302
+        milestone.refresh_from_db()
+        assert milestone.status == "done"
 
 
 def test_a_vendor_contact_may_not_add_or_delete(client_for, assigned_vendor, engagement):

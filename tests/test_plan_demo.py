@@ -9,9 +9,15 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from engagements.demo import seed_engagements
-from engagements.demo.plan import seed_milestones_checklists_log
+from engagements.demo.plan import (
+    SCORE_PROMISE,
+    SCORE_PROMISES,
+    score_promise_for,
+    seed_milestones_checklists_log,
+)
 from engagements.health import engagement_health
 from engagements.models import ChecklistItem, DecisionLogEntry, Engagement, Milestone
+from engagements.planning import score_promise
 
 TODAY = date(2026, 6, 1)
 
@@ -43,10 +49,26 @@ def test_the_demo_shows_the_guides_failure_modes(org, owner, vendor):
     engagements, members = _seed(org, owner, vendor)
     rows = Engagement.objects.filter(organisation=org).for_portfolio(members[Role.OWNER])
     warnings = [w for e in rows for w in engagement_health(e, TODAY).warnings]
-    assert any("promises a model score" in w for w in warnings)
+    assert any("promises a model score" in w or "promise a model score" in w for w in warnings)
     assert any("production-hardening" in w for w in warnings)
     assert any("No MLOps milestone" in w for w in warnings)
-    assert sum("promises a model score" in w for w in warnings) < len(engagements)
+    assert sum("a model score (" in w for w in warnings) < len(engagements)
+
+
+def test_the_demos_score_promises_fit_their_engagement(org, owner, vendor):
+    """R04 in the demo reads true: the pricing pilot does not promise an intent classifier's
+    accuracy; each promise names the engagement's own model, and is flagged."""
+    _seed(org, owner, vendor)
+    promising = [
+        m for m in Milestone.objects.select_related("engagement") if score_promise(m.title)
+    ]
+    assert {m.engagement.title.split(" #")[0] for m in promising} >= {"Dynamic pricing pilot"}
+    for milestone in promising:
+        assert milestone.title == score_promise_for(milestone.engagement)
+        assert milestone.title != SCORE_PROMISE  # every demo title has its own
+        if "triage" not in milestone.engagement.title:
+            assert "intent classifier" not in milestone.title
+    assert all(score_promise(title) for title in [*SCORE_PROMISES.values(), SCORE_PROMISE])
 
 
 def test_running_the_demo_twice_adds_nothing(org, owner, vendor):

@@ -100,7 +100,26 @@ def test_an_accuracy_milestone_warns_with_the_guides_advice():
     warnings = plan_warnings(_plan(), milestones)
     flagged = [w for w in warnings if "Reach 95% accuracy" in w]
     assert len(flagged) == 1
-    assert "95% accuracy" in flagged[0] and "end-to-end pipeline deployed in staging" in flagged[0]
+    assert flagged[0].startswith("1 milestone promises a model score (“Reach 95% accuracy”)")
+    assert "end-to-end pipeline deployed in staging" in flagged[0]
+
+
+def test_score_promises_fold_into_one_warning():
+    """R04: five promising milestones make one warning that counts them, quotes the first
+    three and gives the guide's advice once."""
+    titles = ["F1 of 0.9", "Reach 95% accuracy", "AUC ≥ .85", "Recall above 70%", "MAPE < 5%"]
+    day = START + timedelta(weeks=20)
+    milestones = {
+        2: [PlannedMilestone(t, day) for t in titles[:3]],
+        3: [PlannedMilestone(t, day) for t in titles[3:]],
+    }
+    flagged = [w for w in plan_warnings(_plan(), milestones) if "model score" in w]
+    assert flagged == [
+        "5 milestones promise a model score (“F1 of 0.9”, “Reach 95% accuracy”, “AUC ≥ .85” "
+        "and 2 more): milestones are process steps, e.g. “end-to-end pipeline deployed in "
+        "staging”. A score is what experiments find, not a date anyone can promise: keep the "
+        "target as a KPI and name the step that gets there."
+    ]
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ item may be assigned to, the engagement's dates, and evidence (note, link, docum
 from __future__ import annotations
 
 from datetime import date
+from pathlib import PurePath
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -17,7 +18,42 @@ from ..models import Engagement, PhaseStatus
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 EVIDENCE_FIELDS = ["evidence_note", "evidence_link", "evidence_document"]
-EVIDENCE_WIDGETS = {"evidence_note": forms.Textarea(attrs={"rows": 2})}
+# A plain file input: Django's clearable one shows the storage path and links to /media/,
+# which serves nothing (documents go through `files:download`). `EvidenceFormMixin` shows
+# the current document by name, linked through the access check, and offers its removal.
+EVIDENCE_WIDGETS = {
+    "evidence_note": forms.Textarea(attrs={"rows": 2}),
+    "evidence_document": forms.FileInput,
+}
+
+
+class EvidenceFormMixin:
+    """For a ModelForm with `EVIDENCE_FIELDS`: `current_document` (the stored file's name, ""
+    when none) for the template to link, and a "Remove the document" checkbox when there is
+    one to remove."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.instance.evidence_document.name if self.instance.pk else ""
+        self.current_document = PurePath(stored).name if stored else ""
+        if self.current_document and "evidence_document" in self.fields:
+            self.fields["remove_document"] = forms.BooleanField(
+                label="Remove the document", required=False
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("remove_document") and self.files.get(self.add_prefix("evidence_document")):
+            self.add_error(
+                "remove_document",
+                "Attach a new document or remove the current one, not both.",
+            )
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.cleaned_data.get("remove_document") and not self.errors:
+            self.instance.evidence_document = ""  # the old file leaves storage on save
 
 
 def evidence_link_field() -> forms.URLField:

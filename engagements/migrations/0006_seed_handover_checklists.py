@@ -33,6 +33,20 @@ GUIDE_ITEMS = (
     (MLOPS, "mlops_retraining_pipeline", "Retraining pipeline"),
 )
 BATCH = 500
+# Run with a later model (as a test does), the items also say who confirms them, as
+# 0008_checklist_client_confirms marks them.
+CLIENT_CONFIRMS_KEYS = {
+    "kt_runbook",
+    "kt_retrained",
+    "kt_debugged_incident",
+    "kt_supervised_period",
+}
+
+
+def _confirms(model, checklist, key):
+    if not any(field.name == "client_confirms" for field in model._meta.get_fields()):
+        return {}
+    return {"client_confirms": checklist == IP or key in CLIENT_CONFIRMS_KEYS}
 
 
 def seed(apps, schema_editor):
@@ -66,6 +80,7 @@ def _write(Item, History, batch, now):
                 title=title,
                 position=position,
                 status="open",
+                **_confirms(Item, checklist, key),
             )
             for engagement_id, _, position, (checklist, key, title) in batch
         ]
@@ -90,6 +105,7 @@ def _write(Item, History, batch, now):
                 history_date=now,
                 history_type="+",
                 history_organisation_id=organisation[item.engagement_id],
+                **_confirms(History, item.checklist, item.key),
             )
             for item in items
         ]

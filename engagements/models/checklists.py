@@ -4,9 +4,11 @@ readiness. Each engagement starts with the guide's items (`GUIDE_ITEMS`, seeded 
 migration); owners and admins add, rename and remove items; gate 3 reads
 `checklist_progress`.
 
-Vendor contacts see the lists of their engagements and mark progress on knowledge transfer
-and MLOps readiness; IP and data items are the company's to confirm — a vendor ticking
-"trained models assigned to us" would be marking its own homework.
+Vendor contacts see the lists of their engagements and mark progress on the items that say
+what the vendor does; items marked `client_confirms` are the company's to confirm — every IP
+and data item (a vendor ticking "trained models assigned to us" would be marking its own
+homework) and the knowledge-transfer items that say what *our team* has done (retrained the
+model, debugged an incident, run the system, reviewed the runbook).
 """
 
 from __future__ import annotations
@@ -38,9 +40,6 @@ class ItemStatus(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
-# The lists a vendor contact may mark progress on (see the module docstring).
-VENDOR_LISTS = frozenset({ChecklistList.KNOWLEDGE_TRANSFER, ChecklistList.MLOPS})
-
 KT, IP, MLOPS = ChecklistList.KNOWLEDGE_TRANSFER, ChecklistList.IP_AND_DATA, ChecklistList.MLOPS
 # (list, key, title): the guide's items. The key lets gate 3 find an item whatever it has
 # been renamed to; custom items have none.
@@ -70,6 +69,16 @@ GUIDE_ITEMS: tuple[tuple[str, str, str], ...] = (
     (MLOPS, "mlops_concept_drift", "Concept-drift monitoring"),
     (MLOPS, "mlops_retraining_pipeline", "Retraining pipeline"),
 )
+# The guide's items the client's own team confirms (besides every IP and data item): what
+# our team does without the vendor, and our review of the runbook.
+CLIENT_CONFIRMS_KEYS = frozenset(
+    {"kt_runbook", "kt_retrained", "kt_debugged_incident", "kt_supervised_period"}
+)
+
+
+def client_confirms(checklist: str, key: str = "") -> bool:
+    """Whether the guide's item (or a new custom item, `key` "") is the client's to confirm."""
+    return checklist == IP or key in CLIENT_CONFIRMS_KEYS
 
 
 def checklist_progress(items: Iterable) -> dict[str, tuple[int, int]]:
@@ -128,6 +137,11 @@ class ChecklistItem(TenantModel):
     evidence_link = models.URLField("evidence link", max_length=500, blank=True)
     evidence_document = DocumentField("evidence document", blank=True)
     done_on = models.DateField("date done", null=True, blank=True, validators=DATE_BOUNDS)
+    client_confirms = models.BooleanField(
+        "confirmed by our team",
+        default=False,
+        help_text="Only your organisation's people may mark it; the vendor's contacts cannot.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     downloadable = ("evidence_document",)
@@ -151,6 +165,11 @@ class ChecklistItem(TenantModel):
                 name="checklist_done_has_date",
             ),
             models.CheckConstraint(condition=~Q(title=""), name="checklist_title_not_empty"),
+            # IP and data are always the client's to confirm.
+            models.CheckConstraint(
+                condition=~Q(checklist=IP) | Q(client_confirms=True),
+                name="checklist_ip_confirmed_by_client",
+            ),
             models.UniqueConstraint(
                 fields=["engagement", "key"],
                 condition=~Q(key=""),
@@ -163,14 +182,19 @@ class ChecklistItem(TenantModel):
 
     @property
     def vendor_may_update(self) -> bool:
-        return self.checklist in VENDOR_LISTS
+        return not self.client_confirms
 
 
 def guide_items(engagement: Engagement) -> list[ChecklistItem]:
     """The guide's items for `engagement`, unsaved (for a bulk insert)."""
     return [
         ChecklistItem(
-            engagement=engagement, checklist=checklist, key=key, title=title, position=position
+            engagement=engagement,
+            checklist=checklist,
+            key=key,
+            title=title,
+            position=position,
+            client_confirms=client_confirms(checklist, key),
         )
         for position, (checklist, key, title) in enumerate(GUIDE_ITEMS)
     ]

@@ -6,10 +6,17 @@ promised scores; `planning.milestone_warnings` judges the wording and the plan (
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import date
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
+from accounts.models import Membership
+from accounts.roles import Role
 from accounts.tenancy import Scope, TenantModel, TenantQuerySet
 from audit.models import audited
 from handover.uploads import DocumentField
@@ -25,9 +32,25 @@ class MilestoneStatus(models.TextChoices):
     MISSED = "missed", "Missed"
 
 
+def _vendor_owner():
+    """Whether the milestone's owner is a vendor contact of its organisation (a subquery)."""
+    return Exists(
+        Membership.objects.filter(
+            user=OuterRef("owner_id"),
+            organisation=OuterRef("engagement__organisation_id"),
+            role=Role.VENDOR,
+        )
+    )
+
+
 class MilestoneQuerySet(TenantQuerySet):
     def for_list(self):
-        return self.select_related("owner").order_by("due_date", "id")
+        """With the owners, and `owner_is_vendor` for `vendor_may_update`, in one query."""
+        return (
+            self.select_related("owner")
+            .annotate(owner_is_vendor=_vendor_owner())
+            .order_by("due_date", "id")
+        )
 
 
 class Milestone(TenantModel):
@@ -88,5 +111,58 @@ class Milestone(TenantModel):
         return score_promise(self.title)
 
     @property
+    def vendor_may_update(self) -> bool:
+        """Vendor contacts mark the status and evidence of milestones owned by a vendor contact
+        or by nobody — not of those an internal member owns ("our team retrains the model
+        without the vendor" is the client's to confirm)."""
+        if self.owner_id is None:
+            return True
+        annotated = getattr(self, "owner_is_vendor", None)
+        if annotated is None:  # not read through `for_list`: one query
+            annotated = (
+                Milestone.objects.filter(pk=self.pk)
+                .annotate(owner_is_vendor=_vendor_owner())
+                .values_list("owner_is_vendor", flat=True)
+                .first()
+            )
+        return bool(annotated)
+
+    @property
     def has_evidence(self) -> bool:
         return bool(self.evidence_note or self.evidence_link or self.evidence_document)
+
+
+def move_milestones(
+    engagement: Engagement,
+    starts_before: Mapping[int, date],
+    phases_after: Iterable[Phase],
+    *,
+    by=None,
+) -> list[Milestone]:
+    """Move the due dates of the milestones of each phase whose planned start moved (phase pk
+    → its planned start before the change; `phases_after` as they are now) by as many days,
+    so a plan that slips takes its milestones with it. Milestones of a phase whose end alone
+    moved (a Recycle of the running phase) stay. A due date that would leave its phase's span
+    (a phase whose length changed too) is kept within it.
+
+    Call it in the transaction that saves the phases; the moves are audited (by `by`, else
+    the request's user). Returns the milestones moved."""
+    phases = {
+        phase.pk: phase
+        for phase in phases_after
+        if phase.pk in starts_before and phase.planned_start != starts_before[phase.pk]
+    }
+    if not phases:
+        return []
+    moved = list(Milestone.objects.filter(engagement_id=engagement.pk, phase_id__in=phases))
+    now = timezone.now()
+    for milestone in moved:
+        phase = phases[milestone.phase_id]
+        due = milestone.due_date + (phase.planned_start - starts_before[phase.pk])
+        milestone.due_date = min(max(due, phase.planned_start), phase.planned_end)
+        milestone.updated_at = now
+    if moved:
+        bulk_update_with_history(
+            moved, Milestone, ["due_date", "updated_at"], default_user=by, batch_size=500
+        )
+    return moved

@@ -1,6 +1,7 @@
 """The handover checklists page: knowledge transfer, IP and data, MLOps readiness, with
 progress per list. Owners and admins add, rename and remove items; vendor contacts mark
-progress on knowledge transfer and MLOps readiness (`models/checklists.py` says why not IP)."""
+progress on the items that are not the client's to confirm (`client_confirms`, see
+`models/checklists.py`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.access import check_permission, get_scoped, member_required
 from accounts.tenancy import RestrictedPrefetch
@@ -21,18 +24,20 @@ from ..forms.delivery import (
     DATE,
     EVIDENCE_FIELDS,
     EVIDENCE_WIDGETS,
+    EvidenceFormMixin,
     PersonChoiceField,
     assignable_people,
     evidence_link_field,
     past_date_error,
 )
 from ..models import ChecklistItem, ChecklistList, Engagement, ItemStatus, Phase
-from ..models.checklists import checklist_progress
+from ..models.checklists import checklist_progress, client_confirms
+from .milestones import swapped_into
 
 TEMPLATE = "engagements/handover/page.html"
 
 
-class ItemProgressForm(forms.ModelForm):
+class ItemProgressForm(EvidenceFormMixin, forms.ModelForm):
     """Status, evidence and the date done: what a vendor contact may mark."""
 
     evidence_link = evidence_link_field()
@@ -64,7 +69,7 @@ class ItemForm(ItemProgressForm):
     """The whole item, for owners and admins."""
 
     class Meta(ItemProgressForm.Meta):
-        fields = ["title", "owner", "status", "done_on", *EVIDENCE_FIELDS]
+        fields = ["title", "owner", "status", "done_on", "client_confirms", *EVIDENCE_FIELDS]
         field_classes = {"owner": PersonChoiceField}
         error_messages = {"title": {"required": "Give the item a title."}}
 
@@ -75,13 +80,27 @@ class ItemForm(ItemProgressForm):
         self.fields["owner"].error_messages["invalid_choice"] = (
             "Choose someone from your organisation or this engagement's vendor contacts."
         )
+        if self.instance.checklist == ChecklistList.IP_AND_DATA:
+            # IP and data items are always the client's to confirm (a DB constraint too).
+            self.fields["client_confirms"].disabled = True
+            self.fields["client_confirms"].help_text = "IP and data items always are."
 
 
 class NewItemForm(forms.ModelForm):
     class Meta:
         model = ChecklistItem
-        fields = ["checklist", "title"]
+        fields = ["checklist", "title", "client_confirms"]
         error_messages = {"title": {"required": "Give the item a title."}}
+        help_texts = {
+            "client_confirms": "Tick it for what your team does or reviews; IP and data items "
+            "always are.",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if client_confirms(cleaned.get("checklist", "")):
+            cleaned["client_confirms"] = True
+        return cleaned
 
 
 def _engagement(request, pk):
@@ -138,8 +157,9 @@ def handover_checklists(request, pk):
 
 @member_required("checklist.update")
 def checklist_item(request, pk, item_id):
-    """Mark one item's progress (vendor contacts: knowledge transfer and MLOps readiness
-    only), or edit all of it (owners and admins)."""
+    """Mark one item's progress (vendor contacts: items that are not the client's to confirm),
+    or edit all of it (owners and admins). From the handover page htmx swaps the item back and
+    its list's progress; a save from the item's own page returns to the handover page."""
     engagement = _engagement(request, pk)
     item = get_scoped(
         request,
@@ -151,7 +171,7 @@ def checklist_item(request, pk, item_id):
     may_edit = request.membership.can("checklist.edit")
     if not may_edit and not item.vendor_may_update:
         raise PermissionDenied(
-            f"{item.get_checklist_display()} items are confirmed by the client's own team."
+            f"“{item.title}” is confirmed by the client's own team, not by the vendor's contacts."
         )
     data = request.POST if request.method == "POST" else None
     files = request.FILES or None
@@ -161,12 +181,16 @@ def checklist_item(request, pk, item_id):
         )
     else:
         form = ItemProgressForm(data, files, instance=item, engagement=engagement)
-    context = {"engagement": engagement, "item": item, "form": form}
+    context = {"engagement": engagement, "item": item, "form": form, "inline": bool(request.htmx)}
     if data is not None and form.is_valid():
         item = form.save()
         messages.success(request, f"“{item.title}” saved.")
+        page = reverse("engagements:handover", args=[engagement.pk])
         if not request.htmx:
-            return redirect("engagements:handover", pk=engagement.pk)
+            return redirect(page)
+        if not swapped_into(request, page):
+            # Not from the handover page: no row or progress bar here to swap into.
+            return HttpResponseClientRedirect(page)
         response = render_page(request, TEMPLATE, context, partial="item")
         # The list's progress moves with the item: an out-of-band swap (one grouped query).
         done, total = (

@@ -32,6 +32,7 @@ from ..forms import (
 from ..gates import GateError, gate_closed_reason, phase_order_error
 from ..health import engagement_health
 from ..models import Engagement, Kpi
+from ..models.milestones import move_milestones
 from ..planning import LATEST, NORMS, PLAN_FIELDS, handover_note, kpi_warnings
 
 PAGE_SIZE = 50
@@ -131,6 +132,7 @@ def _save_edit(form, kpis, phases) -> bool:
     dates that were typed are kept as typed."""
     engagement = form.instance
     old_start = form.initial.get("start_date")
+    starts_before = {f.instance.pk: f.initial.get("planned_start") for f in phases.forms}
     form.save(commit=False)
     phases.save(commit=False)
     plan = [phase_form.instance for phase_form in phases.forms]
@@ -156,6 +158,7 @@ def _save_edit(form, kpis, phases) -> bool:
     for phase_form, phase in zip(phases.forms, plan, strict=True):
         if phase_form.has_changed() or "start_date" in form.changed_data:
             phase.save(update_fields=PLAN_FIELDS)
+    move_milestones(engagement, starts_before, plan)  # they go with their phase's start
     return True
 
 

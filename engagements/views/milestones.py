@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.access import check_permission, get_scoped, member_required
 from accounts.tenancy import RestrictedPrefetch
@@ -17,6 +20,7 @@ from ..forms.delivery import (
     DATE,
     EVIDENCE_FIELDS,
     EVIDENCE_WIDGETS,
+    EvidenceFormMixin,
     PersonChoiceField,
     assignable_people,
     evidence_link_field,
@@ -29,7 +33,7 @@ from ..planning import missing_milestone_warnings, score_advice
 TEMPLATE = "engagements/milestones/page.html"
 
 
-class MilestoneUpdateForm(forms.ModelForm):
+class MilestoneUpdateForm(EvidenceFormMixin, forms.ModelForm):
     """What a vendor contact may change: the status and the evidence."""
 
     evidence_link = evidence_link_field()
@@ -40,7 +44,7 @@ class MilestoneUpdateForm(forms.ModelForm):
         widgets = EVIDENCE_WIDGETS
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(EvidenceFormMixin, forms.ModelForm):
     """The whole milestone, for owners and admins."""
 
     evidence_link = evidence_link_field()
@@ -84,9 +88,29 @@ class MilestoneForm(forms.ModelForm):
             raise forms.ValidationError(error)
         return day
 
+    def clean(self):
+        cleaned = super().clean()
+        phase, day = cleaned.get("phase"), cleaned.get("due_date")
+        if phase and day and not phase.planned_start <= day <= phase.planned_end:
+            self.add_error(
+                "due_date",
+                f"Enter a date within phase {phase.number}, {phase.name}: "
+                f"{phase.planned_start:%-d %b %Y} to {phase.planned_end:%-d %b %Y}.",
+            )
+        return cleaned
+
     def save(self, commit=True):
         self.instance.engagement = self.engagement
         return super().save(commit)
+
+
+def swapped_into(request, url: str) -> bool:
+    """Whether this is an htmx request from the page at `url` (the list a row is swapped
+    back into), not from the item's own page or anywhere else."""
+    if not request.htmx:
+        return False
+    current = request.htmx.current_url_abs_path or ""
+    return current.split("?")[0].split("#")[0] == url
 
 
 def _engagement(request, pk):
@@ -162,19 +186,34 @@ def milestones(request, pk):
 @member_required("milestone.update")
 def milestone_edit(request, pk, milestone_id):
     """Edit one milestone: all of it for owners and admins, status and evidence for vendor
-    contacts. htmx swaps the form into the milestone's row and the row back on save."""
+    contacts on milestones owned by a vendor contact or nobody (`vendor_may_update`). On the
+    milestones page htmx swaps the form into the milestone's row and the row back on save; a
+    save from the milestone's own page returns to the milestones page."""
     engagement = _engagement(request, pk)
     milestone = get_scoped(
         request, Milestone.objects.for_list(), "update", pk=milestone_id, engagement=engagement
     )
+    if not request.membership.can("milestone.edit") and not milestone.vendor_may_update:
+        raise PermissionDenied(
+            f"“{milestone.title}” is owned by the client's own team, who confirm it; the "
+            "vendor's contacts update the milestones they own or that nobody owns."
+        )
     data = request.POST if request.method == "POST" else None
     form = _form_for(request, engagement, milestone, data, request.FILES or None)
-    context = {"engagement": engagement, "milestone": milestone, "form": form}
+    context = {
+        "engagement": engagement,
+        "milestone": milestone,
+        "form": form,
+        "inline": bool(request.htmx),
+    }
     if data is not None and form.is_valid():
         milestone = form.save()
         messages.success(request, f"Milestone “{milestone.title}” saved.")
+        page = reverse("engagements:milestones", args=[engagement.pk])
         if not request.htmx:
-            return redirect("engagements:milestones", pk=engagement.pk)
+            return redirect(page)
+        if not swapped_into(request, page):
+            return HttpResponseClientRedirect(page)
         advice = score_advice(milestone.score_promise) if milestone.score_promise else ""
         row = {"milestone": milestone, "advice": advice}
         return render_page(request, TEMPLATE, context | {"row": row}, partial="row")
