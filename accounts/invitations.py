@@ -1,8 +1,9 @@
 """Invitations: who may be invited, the signed link, and accepting it exactly once.
 
-The link carries `signing.dumps({"id", "email"})` with a salt; it expires after
-INVITATION_MAX_AGE (the signature's own timestamp, so a resend sends a fresh link), and it
-works once: acceptance sets `accepted_at` under a row lock.
+The link carries `signing.dumps({"id", "email", "sent"})` with a salt; it expires after
+INVITATION_MAX_AGE (the signature's own timestamp), only the latest link sent works (a resend
+retires the earlier ones: "sent" must match the invitation's `sent_at`), and it works once:
+acceptance sets `accepted_at` under a row lock.
 """
 
 from __future__ import annotations
@@ -71,7 +72,16 @@ def invite(organisation: Organisation, email: str, role: str, invited_by) -> Inv
 
 
 def make_token(invitation: Invitation) -> str:
-    return signing.dumps({"id": invitation.pk, "email": invitation.email}, salt=SALT)
+    return signing.dumps(
+        {"id": invitation.pk, "email": invitation.email, "sent": _sent(invitation)}, salt=SALT
+    )
+
+
+def _sent(invitation: Invitation) -> int:
+    """When the link was sent, to the microsecond (what the database keeps), so a link sent a
+    moment before a resend is still told apart."""
+    sent = invitation.sent_at
+    return int(sent.timestamp()) * 1_000_000 + sent.microsecond
 
 
 def link(invitation: Invitation) -> str:
@@ -148,6 +158,13 @@ FORGED = LinkProblem(
     400,
 )
 
+REPLACED = LinkProblem(
+    "This link was replaced by a newer one",
+    "The invitation was sent again, and only the latest e-mail's link works. Open that one, or "
+    "ask the organisation's admin to send it again.",
+    410,
+)
+
 
 def _expired(invitation: Invitation | None) -> LinkProblem:
     who = f" ({person(invitation.invited_by)})" if invitation and invitation.invited_by else ""
@@ -193,6 +210,8 @@ def invitation_from_token(token: str) -> Invitation:
     problem = problem_with(invitation)
     if problem:
         raise BadLink(problem)
+    if data.get("sent") != _sent(invitation):
+        raise BadLink(REPLACED)
     return invitation
 
 

@@ -307,3 +307,18 @@ def test_invitation_of_another_organisation_cannot_be_revoked(client_for, other_
     response = client_for(admin).post(reverse("accounts:invitation_revoke", args=[theirs.pk]))
     assert response.status_code == 404
     assert Invitation.objects.get().is_pending
+
+
+def test_a_resent_invitation_retires_the_earlier_link(org, admin):
+    invitation = invitations.invite(org, "twice@example.com", Role.BOARD, admin)
+    first = invitations.make_token(invitation)
+    Invitation.objects.filter(pk=invitation.pk).update(
+        sent_at=invitation.sent_at - timedelta(hours=1)
+    )
+    invitation.refresh_from_db()
+    invitations.resend(invitation)
+    latest = invitations.make_token(Invitation.objects.get(pk=invitation.pk))
+    with pytest.raises(invitations.BadLink) as old:
+        invitations.invitation_from_token(first)
+    assert old.value.problem.title == "This link was replaced by a newer one"
+    assert invitations.invitation_from_token(latest) == invitation
