@@ -11,13 +11,8 @@ import pytest
 from django.utils import timezone
 
 from engagements.models import DataHolder, Kpi, KpiKind
-from engagements.weekly_reports import (
-    MetricInput,
-    ReportInput,
-    iso_week,
-    monday_of,
-    submit_report,
-)
+from engagements.weekly_overview import iso_week, monday_of
+from engagements.weekly_reports import MetricInput, ReportInput, submit_report
 
 from .browsing import ARTIFACTS, log_in, new_page, violations
 from .conftest import make_engagement

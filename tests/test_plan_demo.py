@@ -16,8 +16,8 @@ from engagements.demo.plan import (
     seed_milestones_checklists_log,
 )
 from engagements.health import engagement_health
+from engagements.milestone_norms import score_promise
 from engagements.models import ChecklistItem, DecisionLogEntry, Engagement, Milestone
-from engagements.planning import score_promise
 
 TODAY = date(2026, 6, 1)
 

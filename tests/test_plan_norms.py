@@ -10,18 +10,20 @@ import pytest
 
 from engagements.enums import BillingModel
 from engagements.forms import PlanForm
+from engagements.milestone_norms import (
+    PlannedMilestone,
+    is_hardening,
+    is_mlops,
+    milestone_warnings,
+    score_promise,
+)
 from engagements.planning import (
     BALANCED_BUILD_WEEKS,
-    PlannedMilestone,
     PlannedPhase,
     default_plan,
     handover_note,
     handover_weeks_for,
-    is_hardening,
-    is_mlops,
-    milestone_warnings,
     plan_warnings,
-    score_promise,
 )
 
 START = date(2026, 1, 5)

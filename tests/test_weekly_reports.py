@@ -31,6 +31,7 @@ from engagements.models import (
     WeeklyReport,
 )
 from engagements.weekly_charts import END_LABEL_GAP, metric_trend, metric_trends, nice_ticks
+from engagements.weekly_overview import iso_week, missing_weeks, monday_of, overview, week_ranges
 from engagements.weekly_reports import (
     ExperimentInput,
     MetricInput,
@@ -38,13 +39,8 @@ from engagements.weekly_reports import (
     ReportRefused,
     amend_report,
     as_input,
-    iso_week,
-    missing_weeks,
-    monday_of,
-    overview,
     report_errors,
     submit_report,
-    week_ranges,
 )
 
 from .conftest import make_engagement

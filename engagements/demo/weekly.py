@@ -27,7 +27,7 @@ from ..models import (
     ReportStatus,
     WeeklyReport,
 )
-from ..weekly_reports import iso_week, monday_of
+from ..weekly_overview import iso_week, monday_of
 
 MAX_WEEKS = 52
 EXPERIMENTS = [

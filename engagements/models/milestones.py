@@ -1,7 +1,8 @@
 """Milestones: the process steps of a phase, with a due date, an owner, a status and evidence.
 
 The guide (§5) wants process milestones ("end-to-end pipeline deployed in staging"), not
-promised scores; `planning.milestone_warnings` judges the wording and the plan (R04, R25, R27).
+promised scores; `milestone_norms.milestone_warnings` judges the wording and the plan
+(R04, R25, R27).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from accounts.tenancy import Scope, TenantModel, TenantQuerySet
 from audit.models import audited
 from handover.uploads import DocumentField
 
-from ..planning import DATE_BOUNDS, score_promise
+from ..milestone_norms import score_promise
+from ..planning import DATE_BOUNDS
 from .core import Engagement, Phase
 
 

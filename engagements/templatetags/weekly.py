@@ -11,7 +11,7 @@ from django import template
 from django.utils import timezone
 
 from engagements.weekly_charts import figure as _figure
-from engagements.weekly_reports import overview
+from engagements.weekly_overview import overview
 
 register = template.Library()
 

@@ -27,8 +27,8 @@ from ..forms.delivery import (
     span_error,
 )
 from ..health import prefetched_milestones
+from ..milestone_norms import missing_milestone_warnings, score_advice
 from ..models import Engagement, Milestone, Phase, PhaseStatus
-from ..planning import missing_milestone_warnings, score_advice
 
 TEMPLATE = "engagements/milestones/page.html"
 

@@ -13,15 +13,8 @@ from handover.htmx import invalid_form_status
 
 from ..forms.weekly import ReportForms
 from ..models import Engagement, Experiment, Kpi, Phase, ReportMetric, WeeklyReport
-from ..weekly_reports import (
-    ReportRefused,
-    amend_report,
-    as_input,
-    iso_week,
-    metric_names,
-    overview,
-    submit_report,
-)
+from ..weekly_overview import iso_week, metric_names, overview
+from ..weekly_reports import ReportRefused, amend_report, as_input, submit_report
 
 
 def _engagement(request, pk):
