@@ -88,24 +88,24 @@ def seed_spend_and_changes(engagements: list[Engagement], members: dict, today: 
     done |= set(
         ChangeRequest.objects.filter(engagement_id__in=ids).values_list("engagement_id", flat=1)
     )
-    todo = [e for e in engagements if e.pk not in done and e.start_date <= today]
-    if not todo:
+    unseeded = [e for e in engagements if e.pk not in done and e.start_date <= today]
+    if not unseeded:
         return
     phases_by = {}
-    for phase in Phase.objects.filter(engagement__in=todo).order_by("number"):
+    for phase in Phase.objects.filter(engagement__in=unseeded).order_by("number"):
         phases_by.setdefault(phase.engagement_id, []).append(phase)
     vendor = members.get(Role.VENDOR)
     assigned = set()
     if vendor is not None:
         assigned = set(
             Engagement.vendor_contacts.through.objects.filter(
-                engagement__in=todo, membership=vendor
+                engagement__in=unseeded, membership=vendor
             ).values_list("engagement_id", flat=True)
         )
     owner = members[Role.OWNER].user
     booker = members.get(Role.PROCUREMENT, members[Role.OWNER]).user
     invoices, changes, stamps, moved = [], [], [], []
-    for i, engagement in enumerate(todo):
+    for i, engagement in enumerate(unseeded):
         phases = phases_by.get(engagement.pk, [])
         if not phases:
             continue
