@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -226,3 +227,19 @@ def page(browser):
     page = new_page(browser, accept_downloads=True)
     yield page
     page.context.close()
+
+
+# --- The deployment files (tests/test_deploy*.py) -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    """docker-compose.yml, as data."""
+    import yaml
+
+    return yaml.safe_load((Path(settings.BASE_DIR) / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict:
+    return compose["services"]
