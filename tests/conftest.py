@@ -243,3 +243,23 @@ def compose() -> dict:
 @pytest.fixture(scope="module")
 def services(compose) -> dict:
     return compose["services"]
+
+
+# --- The JSON API (tests/test_api*.py) ----------------------------------------------------
+
+
+@pytest.fixture
+def api():
+    """`api(secret)` → a client whose requests carry that API token."""
+    from django.test import Client
+
+    def with_token(secret):
+        return Client(headers={"Authorization": f"Bearer {secret}"})
+
+    return with_token
+
+
+@pytest.fixture
+def reached_gate(engagement):
+    """Gate 1 of the `engagement` fixture: reached from the start, so reports may be asked."""
+    return engagement.gates.get(number=1)

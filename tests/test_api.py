@@ -4,7 +4,6 @@ JSON errors for hostile input, the permission check, and the API tokens page."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from api.access import requires
 from api.checks import check_operations_require_permission
 from api.models import ApiToken, hash_token
 from engagements.models import Outcome
-from reports.models import JobStatus, ReportJob
+from reports.models import ReportJob
 
 from .conftest import decide, make_engagement
 
@@ -39,16 +38,6 @@ def bearer(secret: str) -> dict:
 
 def detail_url(engagement) -> str:
     return f"/api/engagements/{engagement.pk}"
-
-
-@pytest.fixture
-def api(client):
-    """`api(secret)` → a client whose requests carry that token."""
-
-    def with_token(secret):
-        return Client(headers=bearer(secret))
-
-    return with_token
 
 
 # --- Authentication -------------------------------------------------------------------------
@@ -159,11 +148,6 @@ def test_a_token_acts_only_in_its_own_organisation(api, client_for, org, other_o
 
 def test_session_reads_need_no_csrf_token(client_for, board, engagement):
     assert client_for(board).get(detail_url(engagement)).status_code == 200
-
-
-@pytest.fixture
-def reached_gate(engagement):
-    return engagement.gates.get(number=1)
 
 
 def report_body(gate) -> dict:
@@ -356,125 +340,6 @@ def test_a_too_weak_role_gets_403_with_the_reason(api, board, reached_gate):
     assert "does not allow this" in response.json()["detail"]
 
 
-# --- Report jobs --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-def test_a_report_is_requested_followed_and_downloaded(
-    api, owner, reached_gate, media, django_capture_on_commit_callbacks
-):
-    client = api(token_for(owner))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(REPORTS, report_body(reached_gate), content_type="application/json")
-    assert response.status_code == 202
-    queued = response.json()
-    assert queued["kind"] == "board_gate_summary" and queued["version"] == 1
-    assert queued["subject_id"] == reached_gate.pk
-
-    job = client.get(f"/api/reports/jobs/{queued['id']}").json()
-    assert job["status"] == "done" and job["progress"] == 100
-    assert job["download_url"] == f"/api/reports/jobs/{queued['id']}/download"
-
-    download = client.get(job["download_url"])
-    assert download.status_code == 200
-    assert download["Content-Type"] == "application/pdf"
-    assert download["Content-Disposition"] == (
-        'attachment; filename="support-ticket-triage-gate-1-board-summary-v1.pdf"'
-    )
-    assert b"".join(download.streaming_content).startswith(b"%PDF")
-
-
-def test_two_quick_requests_make_one_job(api, owner, reached_gate):
-    client = api(token_for(owner))
-    ids = {
-        client.post(REPORTS, report_body(reached_gate), content_type="application/json").json()[
-            "id"
-        ]
-        for _ in range(2)
-    }
-    assert len(ids) == 1 and ReportJob.objects.count() == 1
-
-
-def test_an_unfinished_report_cannot_be_downloaded_yet(api, owner, reached_gate):
-    client = api(token_for(owner))
-    job = client.post(REPORTS, report_body(reached_gate), content_type="application/json")
-    response = client.get(f"/api/reports/jobs/{job.json()['id']}/download")
-    assert response.status_code == 409
-    assert "not ready" in response.json()["detail"]
-    assert ReportJob.objects.get().status == JobStatus.QUEUED
-
-
-def test_a_report_for_a_gate_not_reached_is_409_with_the_reason(api, owner, engagement):
-    gate = engagement.gates.get(number=3)
-    response = api(token_for(owner)).post(
-        REPORTS, report_body(gate), content_type="application/json"
-    )
-    assert response.status_code == 409
-    assert "not reached yet" in response.json()["detail"]
-    assert not ReportJob.objects.exists()
-
-
-def test_an_unknown_report_kind_is_404(api, owner, reached_gate):
-    response = api(token_for(owner)).post(
-        REPORTS,
-        {"kind": "salary_list", "subject_id": reached_gate.pk},
-        content_type="application/json",
-    )
-    assert response.status_code == 404
-
-
-HOSTILE_BODIES = [
-    "{not json",
-    "",
-    "null",
-    "[]",
-    '"board_gate_summary"',
-    "12",
-    '{"kind": "board_gate_summary"}',
-    '{"kind": 12, "subject_id": "one"}',
-    '{"kind": ["board_gate_summary"], "subject_id": {"$gt": 0}}',
-    '{"kind": "board_gate_summary", "subject_id": 1e400}',
-    '{"kind": "board_gate_summary", "subject_id": 99999999999999999999999999}',
-    '{"kind": "board_gate_summary", "subject_id": -1}',
-    '{"kind": "board_gate_summary", "subject_id": 1, "organisation": 2}',
-    '{"kind": "../../etc/passwd", "subject_id": 1}',
-    '{"kind": "<script>alert(1)</script>", "subject_id": 1}',
-    json.dumps({"kind": "k" * 20_000, "subject_id": 1}),
-    json.dumps({"kind": "board_gate_summary", "subject_id": 1, "x" * 20_000: 1}),
-    '{"kind": "board_gate_summary\\u0000", "subject_id": 1}',
-    "\xff\xfe",
-]
-
-
-@pytest.mark.parametrize("body", HOSTILE_BODIES)
-def test_hostile_bodies_get_a_4xx_json_answer_and_change_nothing(api, owner, engagement, body):
-    response = api(token_for(owner)).post(
-        REPORTS, body.encode("utf-8", "surrogatepass"), content_type="application/json"
-    )
-    assert 400 <= response.status_code < 500, response.content[:300]
-    assert response["Content-Type"].startswith("application/json")
-    assert response.json()["detail"]
-    assert not ReportJob.objects.exists()
-
-
-def test_unknown_fields_are_named_in_the_error(api, owner, reached_gate):
-    body = report_body(reached_gate) | {"organisation": 2}
-    response = api(token_for(owner)).post(REPORTS, body, content_type="application/json")
-    assert response.status_code == 422
-    [error] = response.json()["detail"]
-    assert error["type"] == "extra_forbidden" and error["loc"][-1] == "organisation"
-
-
-def test_a_form_encoded_body_is_refused_cleanly(api, owner, reached_gate):
-    response = api(token_for(owner)).post(REPORTS, report_body(reached_gate))
-    assert response.status_code in (400, 422)
-    assert not ReportJob.objects.exists()
-
-
 # --- Description and docs ------------------------------------------------------------------------
 
 
@@ -522,112 +387,3 @@ def test_the_check_fires_on_a_route_without_a_permission():
 def test_an_unknown_permission_is_refused_at_once():
     with pytest.raises(ValueError, match="unknown permission"):
         requires("engagement.fly")
-
-
-# --- The API tokens page ----------------------------------------------------------------------
-
-
-def create_token(client, name: str):
-    """Post the token form as the browser does: with the one-use value of the form shown."""
-    page = client.get(reverse("tokens:list")).content.decode()
-    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
-    return client.post(reverse("tokens:list"), {"name": name, "once": once})
-
-
-def test_a_created_token_is_shown_once_and_works(client_for, owner, engagement):
-    client = client_for(owner)
-    response = create_token(client, "Metrics pipeline")
-    assert response.status_code == 200
-    token = ApiToken.objects.get()
-    assert token.membership.user == owner and token.name == "Metrics pipeline"
-    html = response.content.decode()
-    secret = html.split('id="token-secret" value="')[1].split('"')[0]
-    assert hash_token(secret) == token.key_hash
-    assert "will not be shown again" in html
-    assert "no-store" in response["Cache-Control"]
-
-    listing = client.get(reverse("tokens:list")).content.decode()
-    assert "Metrics pipeline" in listing and token.prefix in listing and secret not in listing
-    assert Client(headers=bearer(secret)).get(detail_url(engagement)).status_code == 200
-
-
-def test_reloading_the_page_that_showed_a_secret_makes_no_second_token(client_for, owner):
-    client = client_for(owner)
-    page = client.get(reverse("tokens:list")).content.decode()
-    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
-    form = {"name": "Metrics pipeline", "once": once}
-    assert client.post(reverse("tokens:list"), form).status_code == 200
-    again = client.post(reverse("tokens:list"), form, follow=True)  # the browser's reload
-    assert "No second token was made." in again.content.decode()
-    assert ApiToken.objects.count() == 1
-
-
-@pytest.mark.parametrize("name", ["", "   ", "n" * 101])
-def test_a_token_needs_a_sensible_name(client_for, owner, name):
-    response = create_token(client_for(owner), name)
-    assert response.status_code == 422
-    assert 'class="error"' in response.content.decode()
-    assert not ApiToken.objects.exists()
-
-
-def test_a_hostile_token_name_is_shown_escaped(client_for, owner):
-    client = client_for(owner)
-    create_token(client, "<script>alert(1)</script>")
-    html = client.get(reverse("tokens:list")).content.decode()
-    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
-
-
-def test_the_page_lists_only_my_tokens_in_this_organisation(
-    client_for, org, other_org, owner, admin
-):
-    Membership.objects.create(user=owner, organisation=other_org, role=Role.OWNER)
-    token_for(owner, org, name="Mine at Acme")
-    token_for(owner, other_org, name="Mine at Globex")
-    token_for(admin, name="The admin's")
-    html = client_for(owner).get(reverse("tokens:list")).content.decode()
-    assert "Mine at Acme" in html
-    assert "Mine at Globex" not in html and "The admin&#x27;s" not in html
-
-
-def test_revoking_asks_first_then_the_token_stops_working(client_for, owner, engagement):
-    secret = token_for(owner, name="Old laptop")
-    token = ApiToken.objects.get()
-    client = client_for(owner)
-    confirm = client.get(reverse("tokens:revoke", args=[token.pk]))
-    assert "Revoke “Old laptop”?" in confirm.content.decode()
-    token.refresh_from_db()
-    assert token.revoked_at is None  # a GET only asks
-
-    response = client.post(reverse("tokens:revoke", args=[token.pk]), follow=True)
-    assert "revoked" in response.content.decode()
-    token.refresh_from_db()
-    assert token.revoked_at is not None
-    assert Client(headers=bearer(secret)).get(LIST).status_code == 401
-    # Revoked once: there is nothing left to revoke.
-    assert client.post(reverse("tokens:revoke", args=[token.pk])).status_code == 404
-
-
-def test_nobody_revokes_someone_elses_token(client_for, org, owner, admin):
-    token_for(owner)
-    token = ApiToken.objects.get()
-    assert client_for(admin).post(reverse("tokens:revoke", args=[token.pk])).status_code == 404
-    token.refresh_from_db()
-    assert token.revoked_at is None
-
-
-def test_revoking_twice_keeps_the_first_date(owner):
-    token_for(owner)
-    token = ApiToken.objects.get()
-    token.revoke()
-    first = token.revoked_at
-    ApiToken.objects.filter(pk=token.pk).update(revoked_at=first - timedelta(days=1))
-    token.revoke()
-    assert token.revoked_at == first - timedelta(days=1)
-
-
-def test_a_role_change_applies_to_existing_tokens_at_once(api, owner, reached_gate):
-    secret = token_for(owner)
-    Membership.objects.filter(user=owner).update(role=Role.BOARD)
-    response = api(secret).post(REPORTS, report_body(reached_gate), content_type="application/json")
-    assert response.status_code == 403
-    assert response.json()["detail"].startswith("Your role in Acme")
