@@ -138,6 +138,13 @@ def outsider(other_org):
 
 
 @pytest.fixture
+def assigned_vendor(vendor, engagement):
+    """The vendor contact, assigned to `engagement`: the one engagement they may reach."""
+    engagement.vendor_contacts.add(vendor.memberships.get())
+    return vendor
+
+
+@pytest.fixture
 def engagement(org, owner):
     return make_engagement(org, owner)
 

@@ -187,12 +187,6 @@ def test_a_token_write_needs_no_csrf_token(owner, reached_gate):
 # --- Projection and lists ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def assigned_vendor(vendor, engagement):
-    engagement.vendor_contacts.add(vendor.memberships.get())
-    return vendor
-
-
 def test_vendor_contacts_do_not_receive_budgets_or_reasons(api, owner, assigned_vendor, engagement):
     engagement.outsourcing_reason = "No ML team in-house."
     engagement.save()

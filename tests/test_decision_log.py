@@ -42,12 +42,6 @@ def _entry(engagement, author, decision="Use the CRM export.", **kw):
     )
 
 
-@pytest.fixture
-def assigned_vendor(vendor, engagement):
-    engagement.vendor_contacts.add(vendor.memberships.get())
-    return vendor
-
-
 @pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN, Role.PROCUREMENT])
 def test_insiders_log_decisions(client_for, org, engagement, role):
     author = make_member(org, role, f"{role}-author@acme.test")

@@ -31,12 +31,6 @@ def _item(engagement, key):
     return engagement.checklist_items.get(key=key)
 
 
-@pytest.fixture
-def assigned_vendor(vendor, engagement):
-    engagement.vendor_contacts.add(vendor.memberships.get())
-    return vendor
-
-
 def test_a_new_engagement_starts_with_the_guides_items(engagement):
     """R12, R20, R21, R28: the guide's knowledge-transfer, IP/data and MLOps items."""
     items = list(engagement.checklist_items.all())

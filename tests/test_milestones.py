@@ -47,12 +47,6 @@ def _milestone(engagement, number=2, title="Pipeline in staging", due=date(2026,
     )
 
 
-@pytest.fixture
-def assigned_vendor(vendor, engagement):
-    engagement.vendor_contacts.add(vendor.memberships.get())
-    return vendor
-
-
 def test_owner_adds_a_milestone_to_a_phase(client_for, owner, engagement):
     response = client_for(owner).post(_add_url(engagement), _payload(engagement, owner=owner.pk))
     assert response.status_code == 302

@@ -5,20 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from django.urls import reverse
 
 from engagements.models import Milestone
 
 from .conftest import make_engagement
 from .test_milestones import _add_url, _edit_url, _milestone, _payload
-
-
-@pytest.fixture
-def assigned_vendor(vendor, engagement):
-    engagement.vendor_contacts.add(vendor.memberships.get())
-    return vendor
-
 
 # --- Vendor contacts -------------------------------------------------------------------------
 
