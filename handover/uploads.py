@@ -190,7 +190,8 @@ def delete_files_of_deleted_rows(sender, instance, **kwargs):
     if _is_history(sender):
         return
     for name in _document_fields(sender):
-        _delete_on_commit(getattr(instance, name))
+        stored = getattr(instance, name)
+        _delete_on_commit(stored.storage, stored.name)
 
 
 def delete_replaced_files(sender, instance, raw=False, **kwargs):
@@ -205,12 +206,8 @@ def delete_replaced_files(sender, instance, raw=False, **kwargs):
             _delete_on_commit(getattr(instance, name).field.storage, old)
 
 
-def _delete_on_commit(file_or_storage, name: str | None = None) -> None:
-    storage, name = (
-        (file_or_storage, name) if name else (getattr(file_or_storage, "storage", None), None)
-    )
-    name = name or getattr(file_or_storage, "name", "")
-    if storage is not None and name:
+def _delete_on_commit(storage, name: str) -> None:
+    if name:
         transaction.on_commit(lambda: storage.delete(name))
 
 

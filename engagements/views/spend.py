@@ -182,13 +182,11 @@ def invoice_add(request, pk):
 def invoice_delete(request, pk):
     """Remove a wrongly booked invoice; the audit trail keeps what it was."""
     invoice = get_scoped(request, Invoice.objects.select_related("engagement"), "delete", pk=pk)
-    engagement_pk, reference, document = invoice.engagement_id, invoice.reference, invoice.document
+    engagement_pk, reference = invoice.engagement_id, invoice.reference
     with transaction.atomic():
         invoice._history_user = request.user
+        # Its document leaves storage once this commits (handover.uploads); the audit trail
+        # keeps the record.
         invoice.delete()
-        if document:
-            # The file goes once the deletion is committed; the audit trail keeps the record.
-            name, storage = document.name, document.storage
-            transaction.on_commit(lambda: storage.delete(name))
     messages.success(request, f"Invoice {reference} deleted.")
     return redirect("engagements:invoices", pk=engagement_pk)
