@@ -138,6 +138,14 @@ def outsider(other_org):
 
 
 @pytest.fixture
+def decided_gate(engagement, owner):
+    """Gate 1 of `engagement`, decided Go: a gate a board PDF can be made of."""
+    from engagements.models import Outcome
+
+    return decide(engagement, 1, Outcome.GO, owner).gate
+
+
+@pytest.fixture
 def assigned_vendor(vendor, engagement):
     """The vendor contact, assigned to `engagement`: the one engagement they may reach."""
     engagement.vendor_contacts.add(vendor.memberships.get())

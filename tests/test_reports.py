@@ -29,11 +29,6 @@ def pdf_text(job: ReportJob) -> str:
         return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
 
 
-@pytest.fixture
-def decided_gate(engagement, owner):
-    return decide(engagement, 1, Outcome.GO, owner).gate
-
-
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
@@ -208,75 +203,6 @@ def test_a_pdf_for_a_gate_not_yet_reached_is_refused_with_a_reason(client_for, o
     assert not ReportJob.objects.exists()
 
 
-def test_a_redelivered_message_for_a_running_job_leaves_it_to_its_worker(owner, decided_gate, org):
-    job = request_job(decided_gate, owner)
-    ReportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
-    tasks.render_report.apply(args=[job.pk])
-    job.refresh_from_db()
-    assert job.status == JobStatus.RUNNING and not job.file and job.attempts == 0
-
-
-def test_the_sweeper_rescues_a_job_whose_worker_died(owner, decided_gate, org):
-    job = request_job(decided_gate, owner)
-    died = timezone.now() - tasks.STALE_AFTER - timedelta(seconds=1)
-    ReportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, started_at=died, attempts=1
-    )
-    assert tasks.requeue_stale_jobs.apply().get() == 1
-    job.refresh_from_db()
-    assert job.status == JobStatus.DONE and job.file and job.attempts == 2
-
-
-def test_the_sweeper_resends_a_job_whose_message_was_lost(owner, decided_gate, org):
-    job = request_job(decided_gate, owner)
-    lost = timezone.now() - tasks.LOST_AFTER - timedelta(seconds=1)
-    ReportJob.objects.filter(pk=job.pk).update(sent_at=lost)
-    tasks.requeue_stale_jobs.apply()
-    job.refresh_from_db()
-    assert job.status == JobStatus.DONE
-
-
-def test_a_job_no_worker_takes_is_resent_a_few_times_then_failed(
-    owner, decided_gate, org, monkeypatch
-):
-    job = request_job(decided_gate, owner)
-    monkeypatch.setattr(tasks.render_report, "delay", lambda job_id: None)  # no worker at all
-    for _ in range(tasks.MAX_RETRIES + 2):
-        ReportJob.objects.filter(pk=job.pk).update(
-            sent_at=timezone.now() - tasks.LOST_AFTER - timedelta(seconds=1)
-        )
-        tasks.requeue_stale_jobs.apply()
-    job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and "worker is running" in job.error
-
-
-def test_a_job_waiting_out_its_retry_backoff_is_not_resent(owner, decided_gate, org):
-    job = request_job(decided_gate, owner)
-    ReportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RETRYING,
-        created_at=timezone.now() - timedelta(hours=1),
-        sent_at=timezone.now() + timedelta(minutes=4),
-    )
-    assert tasks.requeue_stale_jobs.apply().get() == 0
-
-
-def test_the_sweeper_fails_a_job_that_used_up_its_attempts(owner, decided_gate, org):
-    job = request_job(decided_gate, owner)
-    died = timezone.now() - tasks.STALE_AFTER - timedelta(seconds=1)
-    ReportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, started_at=died, attempts=tasks.MAX_RETRIES + 1
-    )
-    assert tasks.requeue_stale_jobs.apply().get() == 0
-    job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and "worker is running" in job.error
-
-
-def test_the_sweeper_leaves_healthy_jobs_alone(owner, decided_gate, org):
-    job = request_job(decided_gate, owner)
-    ReportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
-    assert tasks.requeue_stale_jobs.apply().get() == 0
-
-
 def test_the_engagement_page_shows_each_gates_newest_version(client_for, owner, decided_gate, org):
     for _ in range(3):
         request_job(decided_gate, owner)
@@ -291,34 +217,6 @@ def test_report_jobs_go_with_their_gate(owner, org):
     request_job(engagement.gates.get(number=1), owner)
     engagement.delete()
     assert not ReportJob.objects.exists()
-
-
-def test_a_resend_follows_a_lost_message_within_a_few_minutes(settings):
-    sweep = settings.CELERY_BEAT_SCHEDULE["requeue-stale-reports"]
-    assert sweep["task"] == "reports.tasks.requeue_stale_jobs"
-    assert timedelta(seconds=sweep["schedule"]) + tasks.LOST_AFTER <= timedelta(minutes=3)
-
-
-def test_a_starting_worker_resends_jobs_queued_while_none_was_up(owner, decided_gate, org):
-    from celery.signals import worker_ready
-
-    job = request_job(decided_gate, owner)
-    lost = timezone.now() - tasks.LOST_AFTER - timedelta(seconds=1)
-    ReportJob.objects.filter(pk=job.pk).update(sent_at=lost)
-    worker_ready.send(sender=None)
-    job.refresh_from_db()
-    assert job.status == JobStatus.DONE and job.file
-
-
-def test_a_resent_job_is_not_resent_again_at_the_next_round(owner, decided_gate, org, monkeypatch):
-    sent = []
-    monkeypatch.setattr(tasks.render_report, "delay", sent.append)  # the worker is busy
-    job = request_job(decided_gate, owner)
-    lost = timezone.now() - tasks.LOST_AFTER - timedelta(seconds=1)
-    ReportJob.objects.filter(pk=job.pk).update(sent_at=lost)
-    assert tasks.requeue_stale_jobs.apply().get() == 1
-    assert tasks.requeue_stale_jobs.apply().get() == 0
-    assert sent == [job.pk]
 
 
 def owners_membership(owner):
