@@ -50,6 +50,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "checklist.update": frozenset({Role.ADMIN, Role.OWNER, Role.VENDOR}),
     "decision_log.view": ALL,
     "decision_log.write": frozenset({Role.ADMIN, Role.OWNER, Role.PROCUREMENT, Role.VENDOR}),
+    # Gates decided on evidence (issue 8): criteria, evidence, gatekeepers and votes, and the
+    # approved baselines are the company's deliberation — vendor contacts see none of it.
+    # Owners and admins edit criteria, give evidence and name gatekeepers; a gatekeeper of
+    # any internal role votes (being named is checked on the gate itself).
+    "gate.view": INTERNAL,
+    "gate.edit": frozenset({Role.ADMIN, Role.OWNER}),
+    "gate.vote": INTERNAL,
+    # Conditions of a Conditional Go: vendor contacts see those of their engagements; owners
+    # and admins, and the condition's own owner, mark them done.
+    "condition.view": ALL,
+    "condition.update": INTERNAL,
+    # The radar's thresholds: read by insiders, set by admins.
+    "risk_settings.view": INTERNAL,
+    "risk_settings.edit": frozenset({Role.ADMIN}),
     "report.request": frozenset({Role.ADMIN, Role.OWNER}),
     "report.view": INTERNAL,
     # Colleagues' names; the members page itself is for admins.

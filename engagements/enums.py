@@ -51,14 +51,51 @@ class Currency(models.TextChoices):
 
 class Outcome(models.TextChoices):
     GO = "go", "Go"
+    # Go, with conditions that become tasks; the next gate waits until they are done.
+    CONDITIONAL_GO = "conditional_go", "Conditional Go"
     NO_GO = "no_go", "No-Go"
     HOLD = "hold", "Hold"
     RECYCLE = "recycle", "Recycle"
 
 
-FINAL_OUTCOMES = (Outcome.GO, Outcome.NO_GO)
+FINAL_OUTCOMES = (Outcome.GO, Outcome.CONDITIONAL_GO, Outcome.NO_GO)
+# The outcomes that open the next phase (or complete the engagement at gate 3).
+GO_OUTCOMES = (Outcome.GO, Outcome.CONDITIONAL_GO)
 
 
 class KpiKind(models.TextChoices):
     BUSINESS = "business", "Business"
     TECHNICAL = "technical", "Technical"
+
+
+class CriterionKind(models.TextChoices):
+    MUST = "must", "Must-meet"  # a knock-out: unmet, Go needs an override
+    SHOULD = "should", "Should-meet"  # scored by its weight
+
+
+class CriterionCheck(models.TextChoices):
+    """How a gate criterion is met: by evidence a person gives, or by a check over the
+    engagement's own data."""
+
+    EVIDENCE = "evidence", "Evidence (a note, a link or a file)"
+    KPI_MET = "kpi_met", "Technical KPI met on the client's hold-out data"
+    DATA_READINESS = "data_readiness", "Data readiness at or above a threshold"
+    CHECKLIST = "checklist", "Handover checklist items done"
+    CHANGE_REQUESTS = "change_requests", "No open change request older than N days"
+    KPIS_DEFINED = "kpis_defined", "Business and technical KPIs defined"
+
+
+class VoteRule(models.TextChoices):
+    ALL = "all", "All gatekeepers approve"
+    MAJORITY = "majority", "A majority of gatekeepers approve"
+
+
+class VoteChoice(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+    ABSTAIN = "abstain", "Abstain"
+
+
+class ConditionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"

@@ -25,7 +25,9 @@ from .core import (  # noqa: F401  (the names other modules import from engageme
     PhaseStatus,
 )
 from .decision_log import DecisionCategory, DecisionLogEntry  # noqa: F401
+from .gate_reviews import GateCondition, GateCriterion, GateVote, PlanBaseline  # noqa: F401
 from .milestones import Milestone, MilestoneStatus  # noqa: F401
+from .radar import Reminder, ReminderKind, RiskSettings  # noqa: F401
 from .spend import Invoice  # noqa: F401
 from .weekly import (  # noqa: F401
     DataHolder,

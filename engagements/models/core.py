@@ -6,7 +6,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils.functional import cached_property
@@ -26,8 +26,11 @@ from ..enums import (
     KpiKind,
     Outcome,
     PhaseStatus,
+    VoteRule,
 )
 from ..planning import DATE_BOUNDS, EARLIEST, LATEST  # noqa: F401  (re-exported)
+
+HEALTH_CHOICES = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
 
 
 class EngagementQuerySet(TenantQuerySet):
@@ -87,7 +90,11 @@ class Engagement(TenantModel):
 
     # Vendor contacts reach the engagements they are assigned to, without the money or the
     # reason the company outsourced.
-    scope = Scope("engagement", vendor="vendor_contacts", internal=("budget", "outsourcing_reason"))
+    scope = Scope(
+        "engagement",
+        vendor="vendor_contacts",
+        internal=("budget", "outsourcing_reason", "health", "health_reason", "risk_titles"),
+    )
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="engagements"
@@ -102,9 +109,27 @@ class Engagement(TenantModel):
     status = models.CharField(
         max_length=20, choices=EngagementStatus.choices, default=EngagementStatus.ACTIVE
     )
+    # R24: until the scoping module assesses it, the owner's estimate (0–100) of how ready the
+    # data is; a gate 1 criterion and the radar's "no usable data" read it.
+    data_readiness = models.PositiveSmallIntegerField(
+        "data readiness (%)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text="0–100: how much of the data the model needs is available, labelled and "
+        "usable. Leave empty until assessed.",
+    )
     vendor_contacts = models.ManyToManyField(
         Membership, blank=True, related_name="assigned_engagements"
     )
+    # Health as the risk radar last computed it for insiders (`health.refresh_health`: after
+    # every write to the engagement's data, and by beat as time passes), so the portfolio can
+    # count, filter and sort 1,000 engagements by health without computing each. The
+    # engagement's own page computes it live. Never typed in.
+    health = models.CharField(max_length=5, choices=HEALTH_CHOICES, blank=True, editable=False)
+    health_reason = models.CharField(max_length=500, blank=True, editable=False)
+    risk_titles = models.JSONField(default=list, blank=True, editable=False)
+    health_refreshed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -122,6 +147,9 @@ class Engagement(TenantModel):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=EngagementStatus.values), name="engagement_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(data_readiness__lte=100), name="engagement_data_readiness_0_100"
             ),
         ]
         indexes = [models.Index(fields=["organisation", "-created_at"], name="portfolio_order")]
@@ -222,17 +250,24 @@ class Gate(TenantModel):
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="gates")
     number = models.PositiveSmallIntegerField()
+    # Who votes before the owner decides (board members included), and what their votes must
+    # add up to; a decision against the rule needs a reason.
+    gatekeepers = models.ManyToManyField(Membership, blank=True, related_name="gates_to_keep")
+    vote_rule = models.CharField(max_length=10, choices=VoteRule.choices, default=VoteRule.MAJORITY)
     # Report jobs about a gate go with it.
     report_jobs = GenericRelation("reports.ReportJob")
 
     objects = TenantQuerySet.as_manager()
-    history = audited(context="engagement")
+    history = audited(context="engagement", m2m_fields=["gatekeepers"])
 
     class Meta:
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["engagement", "number"], name="one_gate_per_number"),
             models.CheckConstraint(condition=Q(number__in=[1, 2, 3]), name="gate_number_1_to_3"),
+            models.CheckConstraint(
+                condition=Q(vote_rule__in=VoteRule.values), name="gate_vote_rule_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -293,13 +328,13 @@ class GateDecision(TenantModel):
         "engagement",
         organisation="gate__engagement__organisation",
         vendor="gate__engagement__vendor_contacts",
-        internal=("rationale", "attendees"),
+        internal=("rationale", "attendees", "override_reason", "vote_reason", "readiness"),
     )
 
     # CASCADE only so that deleting a whole organisation (`manage.py deleteorg`) can work:
     # the collector deletes rows directly and never calls delete() on a decision.
     gate = models.ForeignKey(Gate, on_delete=models.CASCADE, related_name="decisions")
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
     rationale = models.TextField(max_length=10000)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -312,6 +347,15 @@ class GateDecision(TenantModel):
         validators=DATE_BOUNDS,
         help_text="Recycle only: the phase's new end date.",
     )
+    # Go (or Conditional Go) with a must-meet criterion unmet: why the owner overrode it.
+    override_reason = models.TextField(
+        "why Go despite unmet must-meet criteria", max_length=5000, blank=True
+    )
+    # A decision the gatekeepers' votes do not support (by the gate's rule): why.
+    vote_reason = models.TextField("why decide against the votes", max_length=5000, blank=True)
+    # What the evidence said when the decision was made (criteria, readiness, recommendation,
+    # votes), kept with the decision since the evidence itself goes on changing.
+    readiness = models.JSONField(default=dict, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = GateDecisionQuerySet.as_manager()
