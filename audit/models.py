@@ -84,6 +84,8 @@ class AuditedHistory(TenantModel):
     # The lookup to the record a snapshot is shown "in" on the organisation's activity page
     # (e.g. a phase's "engagement"); set by `audited(context=...)`.
     audit_context: str | None = None
+    # The audited model's fields its snapshots leave out (`audited(excluded_fields=...)`).
+    audit_excluded: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -98,7 +100,11 @@ class AuditedHistory(TenantModel):
                 "audit",
                 organisation="history_organisation",
                 vendor=None,
-                internal=scope_of(audited_model).internal,
+                internal=tuple(
+                    name
+                    for name in scope_of(audited_model).internal
+                    if name not in cls.__dict__.get("audit_excluded", ())
+                ),
             )
 
     def resolve_organisation(self, memo: dict | None = None) -> int | None:
@@ -132,6 +138,8 @@ class AuditedRecords(HistoricalRecords):
     def get_extra_fields(self, model, fields):
         extra = super().get_extra_fields(model, fields)
         extra["audit_context"] = self.audit_context
+        # Fields left out of the snapshots (derived figures) cannot be withheld from them.
+        extra["audit_excluded"] = tuple(self.excluded_fields)
         return extra
 
     def create_historical_record(self, instance, history_type, using=None):

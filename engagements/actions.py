@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from .gates import PHASE_FIELDS, GateError, apply_decision, check_decision
+from accounts.models import Membership
+from accounts.roles import INTERNAL
+
+from .criteria import guide_criteria
+from .enums import GO_OUTCOMES, ConditionStatus
+from .gates import (
+    PHASE_FIELDS,
+    ConditionInput,
+    GateError,
+    apply_decision,
+    baseline_phases,
+    check_decision,
+    condition_errors,
+    evidence_reasons,
+)
 from .models import (
     PHASES,
+    ChangeRequest,
+    ChangeRequestStatus,
     Engagement,
     EngagementStatus,
     Gate,
+    GateCondition,
     GateDecision,
     Outcome,
     Phase,
     PhaseStatus,
+    PlanBaseline,
 )
 from .models.checklists import ChecklistItem, guide_items
+from .models.gate_reviews import GateCriterion
 from .models.milestones import move_milestones
+from .money import budget_approved
 from .planning import DEFAULT_DEVELOPMENT_WEEKS, DEFAULT_POC_WEEKS, default_plan
 
 
@@ -69,6 +92,8 @@ def create_engagement(
     bulk_create_with_history(gates, Gate)
     # The guide's handover checklists, which gate 3 reads (R12, R20, R21, R28).
     bulk_create_with_history(guide_items(engagement), ChecklistItem)
+    # The guide's gate criteria (issue 8); the gates have their ids from the bulk insert.
+    bulk_create_with_history(guide_criteria(engagement, gates), GateCriterion)
     return engagement
 
 
@@ -81,17 +106,36 @@ def record_decision(
     decided_on: date,
     attendees: str = "",
     new_end_date: date | None = None,
+    override_reason: str = "",
+    vote_reason: str = "",
+    conditions: Sequence[ConditionInput] = (),
 ) -> GateDecision:
-    """Record a gate decision and apply it, by the rules in `gates.py`.
+    """Record a gate decision and apply it, by the rules in `gates.py`, on the evidence as it
+    stands when the locks are held: the gate's readiness (`criteria.readiness_for`) and its
+    gatekeepers' tally (`votes.tally_for`), both kept with the decision. A Go with an unmet
+    must-meet needs `override_reason`, a decision against the votes `vote_reason`; a
+    Conditional Go needs `conditions` (they become tasks); each Go-type outcome saves the plan
+    it approved as a `PlanBaseline`. One transaction: all of it is written, or none.
 
     The engagement and gate rows are locked, so two simultaneous decisions cannot both pass
     the checks; the partial unique index on final decisions backs this up in the database.
+    The open conditions are locked too, so marking one done and deciding the next gate
+    serialise: the decision sees the condition either open (refused) or done.
     """
+    from .criteria import readiness_for  # they read the models this module saves
+    from .votes import tally_for
+
     try:
         with transaction.atomic():
             engagement = Engagement.objects.select_for_update().get(pk=gate.engagement_id)
             gate = Gate.objects.select_for_update().get(pk=gate.pk)
             phases = {p.number: p for p in engagement.phases.select_for_update()}
+            open_conditions = list(
+                GateCondition.objects.filter(engagement=engagement, status=ConditionStatus.OPEN)
+                .select_related("owner", "decision__gate")
+                .select_for_update(of=("self",))
+            )
+            today = timezone.localdate()
             check_decision(
                 engagement=engagement,
                 gate_number=gate.number,
@@ -100,7 +144,16 @@ def record_decision(
                 outcome=outcome,
                 decided_on=decided_on,
                 new_end_date=new_end_date,
-                today=timezone.localdate(),
+                today=today,
+                open_conditions=open_conditions,
+            )
+            conditions = list(conditions) if outcome == Outcome.CONDITIONAL_GO else []
+            errors = condition_errors(outcome, conditions, decided_on, _owner_ids(engagement))
+            if errors:
+                raise GateError(" ".join(errors), field="conditions")
+            readiness, tally = readiness_for(gate, today), tally_for(gate)
+            override_reason, vote_reason = evidence_reasons(
+                outcome, readiness, tally, override_reason, vote_reason
             )
             decision = GateDecision.objects.create(
                 gate=gate,
@@ -110,7 +163,18 @@ def record_decision(
                 decided_on=decided_on,
                 attendees=attendees,
                 new_end_date=new_end_date if outcome == Outcome.RECYCLE else None,
+                override_reason=override_reason,
+                vote_reason=vote_reason,
+                readiness={"criteria": readiness.snapshot(), "votes": tally.snapshot()},
             )
+            for condition in conditions:
+                GateCondition.objects.create(
+                    engagement=engagement,
+                    decision=decision,
+                    title=condition.title.strip(),
+                    owner=condition.owner,
+                    due_date=condition.due_date,
+                )
             starts_before = {phase.pk: phase.planned_start for phase in phases.values()}
             apply_decision(engagement, phases, decision)
             for changed in phases.values():
@@ -118,12 +182,39 @@ def record_decision(
             # A late Go or a Recycle moves later phases: their milestones go with them.
             move_milestones(engagement, starts_before, phases.values(), by=decided_by)
             engagement.save(update_fields=["status", "updated_at"])
+            if outcome in GO_OUTCOMES:
+                _save_baseline(engagement, decision, phases.values())
             return decision
     except IntegrityError as exc:
         # The row locks make this race unreachable; the index is the last line of defence.
         if "one_final_decision_per_gate" not in str(exc):
             raise
         raise GateError(f"Gate {gate.number} was decided by someone else a moment ago.") from exc
+
+
+def _owner_ids(engagement: Engagement) -> set[int]:
+    """Who may own a condition: the organisation's insiders and this engagement's vendor
+    contacts (read under the engagement's lock, so an unassigned contact is refused)."""
+    return set(
+        Membership.objects.filter(organisation_id=engagement.organisation_id)
+        .filter(Q(role__in=INTERNAL) | Q(assigned_engagements=engagement))
+        .values_list("user_id", flat=True)
+    )
+
+
+def _save_baseline(engagement: Engagement, decision: GateDecision, phases) -> PlanBaseline:
+    """The plan this Go approved: the phases' dates after the decision and the budget
+    approved (budget + approved change requests, `money.budget_approved`)."""
+    changes = ChangeRequest.objects.filter(
+        engagement=engagement, status=ChangeRequestStatus.APPROVED
+    ).aggregate(total=Sum("impact_money"))["total"]
+    return PlanBaseline.objects.create(
+        engagement=engagement,
+        decision=decision,
+        approved_on=decision.decided_on,
+        phases=baseline_phases(phases),
+        budget_approved=budget_approved(engagement.budget, changes or Decimal(0)),
+    )
 
 
 def start_due_engagements(today: date, organisation_id: int | None = None) -> int:

@@ -191,3 +191,9 @@ def engagement_decisions(request, engagement_id: ObjectId):
 from .weekly_api import router as weekly_reports_router  # noqa: E402
 
 router.add_router("", weekly_reports_router)
+
+# A gate's readiness and recommendation: GET /{engagement_id}/gates/{number}/readiness
+# (engagements/criteria_api.py).
+from .criteria_api import router as readiness_router  # noqa: E402
+
+router.add_router("", readiness_router)

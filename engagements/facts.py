@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models.functions import Lower
 
 from .enums import ConditionStatus, KpiKind
 from .models import (
     ChangeRequest,
     ChecklistItem,
+    DataHolder,
     Engagement,
     Experiment,
     GateCondition,
@@ -68,6 +70,7 @@ class Facts:
     engagement: Engagement
     today: date
     technical_kpis: list = field(default_factory=list)  # Kpi rows
+    business_kpis: list = field(default_factory=list)  # Kpi rows (gate 1: KPIs defined)
     readings: list[Reading] = field(default_factory=list)  # oldest first
     checklist: list = field(default_factory=list)  # ChecklistItem rows (key, list, status…)
     change_requests: list = field(default_factory=list)  # ChangeRequest rows
@@ -109,9 +112,12 @@ def load_facts(
     if not ids:
         return facts
 
-    kpis = Kpi.objects.filter(engagement_id__in=ids, kind=KpiKind.TECHNICAL).order_by("id")
+    kpis = Kpi.objects.filter(engagement_id__in=ids).order_by("id")
     kpi_by_name: dict[tuple[int, str], int] = {}
     for kpi in kpis:
+        if kpi.kind != KpiKind.TECHNICAL:
+            facts[kpi.engagement_id].business_kpis.append(kpi)
+            continue
         facts[kpi.engagement_id].technical_kpis.append(kpi)
         kpi_by_name.setdefault((kpi.engagement_id, kpi.name.strip().casefold()), kpi.pk)
 
@@ -221,3 +227,53 @@ def facts_for(engagement: Engagement, today: date, *, with_money: bool) -> Facts
 def age_in_days(moment: date | datetime, today: date) -> int:
     day = moment.date() if isinstance(moment, datetime) else moment
     return (today - day).days
+
+
+@dataclass(frozen=True)
+class KpiTrend:
+    """An engagement's first technical KPI and its client-held readings, oldest first."""
+
+    kpi: Kpi
+    readings: list[Reading]
+
+
+def load_kpi_trends(engagement_ids: Iterable[int], since: date) -> dict[int, KpiTrend]:
+    """{engagement id: KpiTrend} for the portfolio's sparklines, in two queries: the first
+    technical KPI of each engagement (by id, as `load_facts` orders them), and the readings of
+    it on the client's data from reports of the ISO week of `since` on. Leaner than
+    `load_facts`, which a page of 50 rows would pay for in checklists and milestones."""
+    ids = list(engagement_ids)
+    firsts: dict[int, Kpi] = {}
+    kpis = Kpi.objects.filter(engagement_id__in=ids, kind=KpiKind.TECHNICAL).order_by("id")
+    for kpi in kpis.only("id", "engagement_id", "name", "target", "higher_is_better"):
+        firsts.setdefault(kpi.engagement_id, kpi)
+    if not firsts:
+        return {}
+    trends = {e: KpiTrend(kpi, []) for e, kpi in firsts.items()}
+    by_name = {(e, kpi.name.strip().casefold()): e for e, kpi in firsts.items()}
+    week = since.isocalendar()
+    rows = (
+        ReportMetric.objects.filter(
+            report__engagement_id__in=list(firsts),
+            report__is_current=True,
+            held_by=DataHolder.CLIENT,
+        )
+        .filter(
+            Q(report__year__gt=week.year) | Q(report__year=week.year, report__week__gte=week.week)
+        )
+        .annotate(lowered=Lower("name"))
+        .filter(lowered__in={name for _, name in by_name})
+        .order_by("report__year", "report__week")
+        .values_list(
+            "report__engagement_id", "name", "value", "report__year", "report__week", "report_id"
+        )
+    )
+    for engagement_id, name, value, year, week_number, report_id in rows:
+        owner = by_name.get((engagement_id, name.strip().casefold()))
+        if owner is None:
+            continue
+        kpi = firsts[owner]
+        trends[owner].readings.append(
+            Reading(kpi.pk, value, DataHolder.CLIENT, year, week_number, report_id)
+        )
+    return trends

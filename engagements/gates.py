@@ -9,6 +9,7 @@ instances but imports no model, so `models.py` can build its constraints from it
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -17,11 +18,11 @@ from django.db.models import Q
 
 from accounts.templatetags.people import person
 
-from .enums import FINAL_OUTCOMES, EngagementStatus, Outcome, PhaseStatus
+from .enums import FINAL_OUTCOMES, GO_OUTCOMES, EngagementStatus, Outcome, PhaseStatus
 from .planning import LATEST
 
 if TYPE_CHECKING:
-    from .models import Engagement, GateDecision, Phase
+    from .models import Engagement, GateCondition, GateDecision, Phase
 
 # What the database guarantees, stated here beside the rules that need it.
 FINAL_DECISION = Q(outcome__in=list(FINAL_OUTCOMES))
@@ -34,7 +35,21 @@ PHASE_FIELDS = ["status", "planned_start", "planned_end", "actual_start", "actua
 
 
 class GateError(Exception):
-    """A decision that the engagement's state does not allow, with a reason for the user."""
+    """A decision that the engagement's state does not allow, with a reason for the user;
+    `field` names the form field the reason belongs to (None: the whole decision)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ConditionInput:
+    """A condition of a Conditional Go as the owner typed it: a task for `owner` (a user)."""
+
+    title: str
+    owner: object
+    due_date: date | None
 
 
 def decision_field_errors(
@@ -62,11 +77,13 @@ def check_decision(
     decided_on: date,
     new_end_date: date | None,
     today: date,
+    open_conditions: Sequence[GateCondition] = (),
 ) -> None:
     """Raise `GateError` unless this decision may be recorded now. `earlier` are the gate's
-    recorded decisions in order; `phases` are the engagement's three."""
+    recorded decisions in order; `phases` are the engagement's three; `open_conditions` the
+    engagement's open Conditional-Go conditions."""
     phase = next(p for p in phases if p.number == gate_number)
-    reason = gate_closed_reason(engagement, gate_number, phases, earlier)
+    reason = gate_closed_reason(engagement, gate_number, phases, earlier, open_conditions)
     if reason:
         raise GateError(reason)
     if decided_on > today:
@@ -98,8 +115,11 @@ def gate_closed_reason(
     gate_number: int,
     phases: Sequence[Phase],
     earlier: Sequence[GateDecision],
+    open_conditions: Sequence[GateCondition] = (),
 ) -> str | None:
-    """Why no decision can be recorded at this gate now, or None when it is open."""
+    """Why no decision can be recorded at this gate now, or None when it is open.
+    `open_conditions` are the engagement's open Conditional-Go conditions (with their
+    decision's gate and owner): one set at an earlier gate keeps this one closed."""
     phase = next(p for p in phases if p.number == gate_number)
     if engagement.status in CLOSED:
         return (
@@ -124,7 +144,135 @@ def gate_closed_reason(
             f"Gate {gate_number} closes {phase.name}, which has not started yet: "
             f"decide gate {gate_number - 1} first."
         )
-    return None
+    return open_condition_reason(gate_number, open_conditions)
+
+
+def open_condition_reason(gate_number: int, open_conditions: Sequence[GateCondition]) -> str | None:
+    """Why an earlier gate's open condition keeps gate `gate_number` closed, naming the one
+    due first, or None."""
+    blocking = sorted(
+        (c for c in open_conditions if c.is_open and c.decision.gate.number < gate_number),
+        key=lambda c: (c.due_date, c.pk or 0),
+    )
+    if not blocking:
+        return None
+    first = blocking[0]
+    owner = person(first.owner) if first.owner else "no owner"
+    more = len(blocking) - 1
+    also = f" ({more} more condition{'s' if more > 1 else ''} open too)" if more else ""
+    return (
+        f"Gate {first.decision.gate.number}'s condition “{first.title}” ({owner}, due "
+        f"{first.due_date:%-d %b}) is still open: mark it done first{also}."
+    )
+
+
+def overridden_musts(outcome: str, readiness) -> list[str]:
+    """The titles of the must-meet criteria a Go-type `outcome` would override (none for
+    other outcomes). `readiness` is a `criteria.Readiness`."""
+    if outcome not in GO_OUTCOMES or readiness is None:
+        return []
+    return [result.criterion.title for result in readiness.unmet_musts]
+
+
+def against_votes(outcome: str, tally) -> bool:
+    """Whether `outcome` goes against the gatekeepers' rule: a Go-type outcome when the tally
+    fails, No-Go when it passes. No gatekeepers, or votes still open (`passes` None): never.
+    Hold and Recycle decide nothing the votes were about, so they are never against them."""
+    passes = getattr(tally, "passes", None)
+    if passes is None:
+        return False
+    return (outcome in GO_OUTCOMES and passes is False) or (
+        outcome == Outcome.NO_GO and passes is True
+    )
+
+
+def evidence_errors(
+    outcome: str, readiness, tally, override_reason: str, vote_reason: str
+) -> dict[str, str]:
+    """Field → message for the reasons `outcome` needs and lacks: an override reason when it
+    goes against the evidence (`overridden_musts`), a vote reason when it goes against the
+    gatekeepers' rule (`against_votes`)."""
+    errors = {}
+    titles = overridden_musts(outcome, readiness)
+    if titles and not override_reason.strip():
+        errors["override_reason"] = (
+            "Go with unmet must-meet criteria needs an override reason: "
+            + "; ".join(f"“{title}”" for title in titles)
+            + "."
+        )
+    if against_votes(outcome, tally) and not vote_reason.strip():
+        errors["vote_reason"] = (
+            f"The gatekeepers' votes do not support this decision ({tally.summary}): say why "
+            "you decide against them."
+        )
+    return errors
+
+
+def evidence_reasons(
+    outcome: str, readiness, tally, override_reason: str, vote_reason: str
+) -> tuple[str, str]:
+    """The override and vote reasons to record with `outcome`. Each is needed when the
+    decision goes against the evidence or the votes (`evidence_errors`: raise `GateError` on
+    the first field missing one) and dropped when it does not, so a record never explains an
+    override that did not happen."""
+    for field, message in evidence_errors(
+        outcome, readiness, tally, override_reason, vote_reason
+    ).items():
+        raise GateError(message, field=field)
+    return (
+        override_reason.strip() if overridden_musts(outcome, readiness) else "",
+        vote_reason.strip() if against_votes(outcome, tally) else "",
+    )
+
+
+def condition_errors(
+    outcome: str,
+    conditions: Sequence[ConditionInput],
+    decided_on: date | None,
+    allowed_owner_ids: set[int] | None = None,
+) -> list[str]:
+    """What is wrong with the conditions of a decision: Conditional Go needs at least one;
+    each has a title, an owner (one of `allowed_owner_ids` when given: the organisation's
+    insiders and the engagement's vendor contacts) and a due date after the decision date and
+    no later than 2100. Other outcomes take no conditions (callers drop them)."""
+    if outcome != Outcome.CONDITIONAL_GO:
+        return []
+    if not conditions:
+        return ["Conditional Go needs at least one condition: what must be done, by whom, by when."]
+    errors = []
+    for number, condition in enumerate(conditions, start=1):
+        name = f"Condition {number}"
+        if not condition.title.strip():
+            errors.append(f"{name}: say what must be done.")
+        if condition.owner is None:
+            errors.append(f"{name}: choose who owns it.")
+        elif allowed_owner_ids is not None and condition.owner.pk not in allowed_owner_ids:
+            errors.append(
+                f"{name}: {person(condition.owner)} is neither a member of your organisation "
+                "nor a vendor contact of this engagement."
+            )
+        if condition.due_date is None:
+            errors.append(f"{name}: give its due date.")
+        elif decided_on and condition.due_date <= decided_on:
+            errors.append(f"{name}: the due date must be after the decision date.")
+        elif condition.due_date > LATEST:
+            errors.append(f"{name}: the due date must be no later than 31 Dec 2100.")
+    return errors
+
+
+def baseline_phases(phases: Iterable[Phase]) -> list[dict]:
+    """The plan a Go approves, as `PlanBaseline.phases` stores it (ISO dates; a phase that
+    has ended keeps the day it ended, which is what later plans are compared with)."""
+    return [
+        {
+            "number": phase.number,
+            "planned_start": phase.planned_start.isoformat(),
+            "planned_end": phase.planned_end.isoformat(),
+            "actual_end": phase.actual_end.isoformat() if phase.actual_end else None,
+            "status": phase.status,
+        }
+        for phase in sorted(phases, key=lambda p: p.number)
+    ]
 
 
 def plan_end_after_recycle(phases, phase: Phase, new_end_date: date) -> date:
@@ -135,10 +283,11 @@ def plan_end_after_recycle(phases, phase: Phase, new_end_date: date) -> date:
 
 def apply_decision(engagement: Engagement, phases: dict[int, Phase], decision) -> None:
     """Change the engagement and its phases in memory as the decision says; callers save
-    `PHASE_FIELDS` and the engagement's status. Go opens the next phase (or completes the
-    engagement at gate 3), No-Go stops it, Hold pauses it, Recycle extends the phase."""
+    `PHASE_FIELDS` and the engagement's status. Go and Conditional Go open the next phase
+    (or complete the engagement at gate 3), No-Go stops it, Hold pauses it, Recycle extends
+    the phase."""
     phase = phases[decision.gate.number]
-    if decision.outcome == Outcome.GO:
+    if decision.outcome in GO_OUTCOMES:
         phase.status, phase.actual_end = PhaseStatus.DONE, decision.decided_on
         following = phases.get(phase.number + 1)
         if following:

@@ -267,16 +267,12 @@ def missing_milestone_warnings(
     phases: Iterable[PhasePlan], milestones: Mapping[int, Sequence[MilestonePlan]]
 ) -> list[str]:
     """R25 and R27 (see `milestone_warnings`)."""
-    by_number = {p.number: p for p in phases}
+    phases = list(phases)
     warnings: list[str] = []
-    development = by_number.get(2)
+    development = judged_development(phases, milestones)
     if development is None:
         return warnings
-    status = getattr(development, "status", "planned")
-    later = [m for n in (2, 3) for m in milestones.get(n, ())]
-    if status not in ("planned", "active") or not (later or status == "active"):
-        return warnings
-    if not any(is_hardening(m.title) for m in later):
+    if lacks_hardening(phases, milestones):
         warnings.append(
             "No production-hardening milestone between the PoC and production: PoCs use "
             "hardcoded thresholds and lack error handling. Plan one in Development & Iteration "
@@ -296,3 +292,29 @@ def missing_milestone_warnings(
             "in the architecture from sprint 1, not the final week."
         )
     return warnings
+
+
+def judged_development(
+    phases: Iterable[PhasePlan], milestones: Mapping[int, Sequence[MilestonePlan]]
+) -> PhasePlan | None:
+    """Development & Iteration when R25 and R27 judge the plan (see `milestone_warnings`):
+    it is planned or active, and has started or there are later milestones to judge."""
+    development = next((p for p in phases if p.number == 2), None)
+    if development is None:
+        return None
+    status = getattr(development, "status", "planned")
+    later = any(milestones.get(n) for n in (2, 3))
+    if status not in ("planned", "active") or not (later or status == "active"):
+        return None
+    return development
+
+
+def lacks_hardening(
+    phases: Iterable[PhasePlan], milestones: Mapping[int, Sequence[MilestonePlan]]
+) -> bool:
+    """R25: the plan is judged and no development or handover milestone hardens the PoC
+    for production (the risk radar's "PoC treated as production" reads it too)."""
+    phases = list(phases)
+    if judged_development(phases, milestones) is None:
+        return False
+    return not any(is_hardening(m.title) for n in (2, 3) for m in milestones.get(n, ()))

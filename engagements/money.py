@@ -88,36 +88,42 @@ def change_totals(change_requests: Iterable, with_money: bool) -> ChangeTotals:
 
 
 def scope_creep_warnings(
-    totals: ChangeTotals, plan_weeks: float | Decimal, budget: Decimal | None
+    totals: ChangeTotals,
+    plan_weeks: float | Decimal,
+    budget: Decimal | None,
+    *,
+    count: int = SCOPE_CREEP_APPROVED_COUNT,
+    share: Decimal = SCOPE_CREEP_SHARE,
 ) -> list[str]:
     """R26: the guide's scope-creep warning, one line per threshold crossed.
 
     `plan_weeks` is the plan's length now (approved changes included); the share is taken of
     the plan before them. `budget` is the agreed budget, or None when the reader may not see
-    money (the money threshold is then not stated)."""
+    money (the money threshold is then not stated). `count` and `share` are the thresholds:
+    the guide's by default, the organisation's (`RiskSettings`) in the risk radar."""
     warnings = []
-    if totals.approved >= SCOPE_CREEP_APPROVED_COUNT:
+    if totals.approved >= count:
         warnings.append(
             f"Scope creep: {totals.approved} change requests approved "
-            f"(the warning starts at {SCOPE_CREEP_APPROVED_COUNT}). The guide's “just one more "
+            f"(the warning starts at {count}). The guide's “just one more "
             "model”: protect the timeline with strict, formal change requests."
         )
     before = Decimal(str(plan_weeks)) - totals.weeks
-    if totals.weeks and (before <= 0 or Decimal(totals.weeks) / before > SCOPE_CREEP_SHARE):
+    if totals.weeks and (before <= 0 or Decimal(totals.weeks) / before > share):
         warnings.append(
             f"Scope creep: approved changes add {totals.weeks} weeks, more than "
-            f"{SCOPE_CREEP_SHARE:.0%} of the {before:.0f}-week plan."
+            f"{share:.0%} of the {before:.0f}-week plan."
         )
     if budget is not None and totals.money:
-        share = totals.money / budget if budget > 0 else None
-        if share is None:
+        added = totals.money / budget if budget > 0 else None
+        if added is None:
             warnings.append(
                 "Scope creep: approved changes add money to an engagement with no budget."
             )
-        elif share > SCOPE_CREEP_SHARE:
+        elif added > share:
             warnings.append(
-                f"Scope creep: approved changes add {share:.0%} to the budget, more than "
-                f"{SCOPE_CREEP_SHARE:.0%}."
+                f"Scope creep: approved changes add {added:.0%} to the budget, more than "
+                f"{share:.0%}."
             )
     return warnings
 

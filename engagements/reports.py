@@ -6,8 +6,9 @@ The board go/no-go summary of a gate: the first page a board member decides from
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Sum, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -17,10 +18,23 @@ from accounts.templatetags.people import person
 from accounts.tenancy import RestrictedPrefetch
 from reports.registry import ReportType, register
 
+from .baselines import baseline_drift, plan_drift_days
 from .charts import phase_timeline
+from .conditions import is_overdue
 from .enums import EngagementStatus, PhaseStatus
-from .health import engagement_health, prefetched_milestones
-from .models import Engagement, Gate, GateDecision, Kpi, Phase
+from .health import health_for, prefetched_milestones
+from .models import (
+    ChangeRequest,
+    ChangeRequestStatus,
+    Engagement,
+    Gate,
+    GateCondition,
+    GateDecision,
+    Kpi,
+    Phase,
+    PlanBaseline,
+)
+from .money import budget_approved
 from .planning import plan_warnings
 
 # A phase after a stopped one never runs, whatever status its row still has.
@@ -54,14 +68,17 @@ def build_context(gate: Gate, membership) -> dict:
     running = [row["phase"] for row in rows if row["status"] != CANCELLED]
     # The milestone norms too (R04, R25, R27): `with_plan` prefetched the milestones.
     warnings = plan_warnings(running, prefetched_milestones(engagement))
-    health = engagement_health(engagement, today)
+    health = health_for(engagement, membership, today)
     if warnings and health.colour == "green":
         # A board must not read "Green" beside a plan that breaks the guide's norms.
         health = replace(health, colour="amber")
+    decision = gate.final_decision or gate.latest_decision
     return {
+        **gate_evidence(gate, gate.final_decision, membership, today),
+        **baseline_context(engagement, phases, membership),
         "engagement": engagement,
         "gate": gate,
-        "decision": gate.final_decision or gate.latest_decision,
+        "decision": decision,
         "decisions": gate.decision_list,
         "phases": phases,
         "phase_rows": rows,
@@ -72,6 +89,49 @@ def build_context(gate: Gate, membership) -> dict:
         "timeline": phase_timeline(running, today),
         "today": today,
     }
+
+
+def gate_evidence(gate: Gate, final: GateDecision | None, membership, today) -> dict:
+    """The gate's criteria and readiness, and the gatekeepers' votes: as they stood when the
+    gate was decided (the decision's snapshot), else as they stand now. Both as snapshot
+    dicts, so the template reads one shape. The conditions of the gate's decisions too."""
+    from .criteria import readiness_for  # it reads this module's models
+    from .votes import tally_for
+
+    kept = (final.readiness or {}) if final else {}
+    criteria = kept.get("criteria") or readiness_for(gate, today).snapshot()
+    votes = kept.get("votes") if "votes" in kept else tally_for(gate).snapshot()
+    conditions = list(
+        GateCondition.objects.restrict(membership)
+        .filter(decision__gate=gate)
+        .select_related("owner", "done_by")
+        .order_by("due_date", "id")
+    )
+    for condition in conditions:
+        condition.overdue = is_overdue(condition, today)
+    return {
+        "readiness": criteria,
+        "readiness_kept": bool(kept.get("criteria")),
+        "votes": votes,
+        "conditions": conditions,
+    }
+
+
+def baseline_context(engagement: Engagement, phases: list[Phase], membership) -> dict:
+    """The current plan against the last approved baseline, budget approved then and now."""
+    baseline = PlanBaseline.objects.restrict(membership).filter(engagement=engagement).last()
+    if baseline is None:
+        return {"baseline": None}
+    drift = baseline_drift(baseline, phases)
+    panel = {"baseline": baseline, "rows": drift, "plan_days": plan_drift_days(drift)}
+    if baseline.budget_approved is not None and engagement.budget is not None:
+        changes = ChangeRequest.objects.filter(
+            engagement=engagement, status=ChangeRequestStatus.APPROVED
+        ).aggregate(total=Sum("impact_money"))["total"]
+        now = budget_approved(engagement.budget, changes or Decimal(0))
+        panel |= {"budget_then": baseline.budget_approved, "budget_now": now}
+        panel["budget_change"] = now - baseline.budget_approved
+    return {"baseline": panel}
 
 
 def phase_rows(phases: list[Phase]) -> list[dict]:

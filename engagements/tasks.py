@@ -12,3 +12,21 @@ from .actions import start_due_engagements
 def start_due() -> int:
     """Start the Planned engagements whose start date has come."""
     return start_due_engagements(timezone.localdate())
+
+
+@shared_task
+def send_reminders() -> int:
+    """Send the reminders due today (missing weekly reports, gates and conditions due, stale
+    evidence); each person gets each reminder once a period, however often beat runs."""
+    from .reminders import send_reminders as send
+
+    return send(timezone.localdate())
+
+
+@shared_task
+def refresh_health() -> int:
+    """Recompute every engagement's stored health: time alone makes gates, milestones and
+    conditions overdue, with no write to trigger a refresh."""
+    from .health import refresh_all_health
+
+    return refresh_all_health(timezone.localdate())

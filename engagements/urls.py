@@ -5,17 +5,23 @@ from .views import (
     assignments,
     change_requests,
     checklists,
+    conditions,
+    criteria,
     decision_log,
     milestones,
+    portfolio,
+    risk_settings,
     spend,
+    votes,
     weekly,
 )
 from .views import engagement as views
 
 app_name = "engagements"
 urlpatterns = [
-    path("", views.portfolio, name="portfolio"),
+    path("", portfolio.portfolio, name="portfolio"),
     path("engagements/new/", views.engagement_create, name="create"),
+    path("settings/risks/", risk_settings.risk_settings, name="risk_settings"),
     path("engagements/<int:pk>/", views.engagement_detail, name="detail"),
     path("engagements/<int:pk>/edit/", views.engagement_edit, name="edit"),
     path(
@@ -24,7 +30,43 @@ urlpatterns = [
         name="vendor_contacts",
     ),
     path("engagements/<int:pk>/gates/<int:number>/decide/", views.gate_decide, name="decide"),
+    # Gatekeepers and their votes (issue 8)
+    path(
+        "engagements/<int:pk>/gates/<int:number>/gatekeepers/",
+        votes.gatekeepers,
+        name="gatekeepers",
+    ),
+    path("engagements/<int:pk>/gates/<int:number>/vote/", votes.gate_vote, name="vote"),
+    # Conditions of a Conditional Go (issue 8)
+    path("engagements/<int:pk>/conditions/", conditions.conditions, name="conditions"),
+    path("conditions/<int:condition_id>/done/", conditions.condition_done, name="condition_done"),
     path("engagements/<int:pk>/activity/", activity.engagement_activity, name="activity"),
+    # Gate criteria and their evidence (issue 8, criteria)
+    path(
+        "engagements/<int:pk>/gates/<int:number>/criteria/",
+        criteria.gate_criteria,
+        name="gate_criteria",
+    ),
+    path(
+        "engagements/<int:pk>/gates/<int:number>/criteria/add/",
+        criteria.criterion_add,
+        name="criterion_add",
+    ),
+    path(
+        "engagements/<int:pk>/gates/<int:number>/criteria/<int:criterion_id>/",
+        criteria.criterion_edit,
+        name="criterion_edit",
+    ),
+    path(
+        "engagements/<int:pk>/gates/<int:number>/criteria/<int:criterion_id>/evidence/",
+        criteria.criterion_evidence,
+        name="criterion_evidence",
+    ),
+    path(
+        "engagements/<int:pk>/gates/<int:number>/criteria/<int:criterion_id>/delete/",
+        criteria.criterion_delete,
+        name="criterion_delete",
+    ),
     # Milestones, handover checklists and the decision log (engineer A, issue 7)
     path("engagements/<int:pk>/milestones/", milestones.milestones, name="milestones"),
     path(

@@ -255,6 +255,10 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-reports": {"task": "reports.tasks.requeue_stale_jobs", "schedule": 60},
     # Pages also start due engagements as they show them; this catches the rest.
     "start-due-engagements": {"task": "engagements.tasks.start_due", "schedule": 3600},
+    # Reminders (idempotent: one per item, period and person, recorded in Reminder).
+    "send-reminders": {"task": "engagements.tasks.send_reminders", "schedule": 3600},
+    # Stored health for the portfolio: writes refresh it on commit; time passing does not.
+    "refresh-health": {"task": "engagements.tasks.refresh_health", "schedule": 3600},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE

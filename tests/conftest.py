@@ -78,7 +78,13 @@ def make_engagement(organisation: Organisation, owner=None, **overrides) -> Enga
 
 
 def decide(engagement, number, outcome, by, on=date(2026, 3, 2), rationale="Because.", **extra):
-    """Record a decision at gate `number` of `engagement`, as the view would."""
+    """Record a decision at gate `number` of `engagement`, as the view would.
+
+    Tests that are not about evidence decide without any: unless the caller gives one, an
+    override reason ("Decided in a test without evidence.") goes with the decision, so a Go
+    over unmet must-meet criteria is recorded (the reason is kept only when it overrides).
+    """
+    extra.setdefault("override_reason", "Decided in a test without evidence.")
     gate = engagement.gates.get(number=number)
     return record_decision(
         gate, outcome=outcome, rationale=rationale, decided_by=by, decided_on=on, **extra

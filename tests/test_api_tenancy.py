@@ -28,6 +28,7 @@ ARGS = {
     "engagement_phases": lambda o: ({"engagement_id": o["engagement"].pk}, None),
     "engagement_gates": lambda o: ({"engagement_id": o["engagement"].pk}, None),
     "engagement_decisions": lambda o: ({"engagement_id": o["engagement"].pk}, None),
+    "gate_readiness": lambda o: ({"engagement_id": o["engagement"].pk, "number": 1}, None),
     # A week after the fixture engagement's start (5 Jan 2026): a report it may receive.
     "weekly_report_create": lambda o: (
         {"engagement_id": o["engagement"].pk},

@@ -228,10 +228,12 @@ def test_board_member_sees_the_engagement_but_no_decision_form(client_for, board
 
 
 def decision_payload(**overrides):
+    # Not about evidence: the override a Go over unmet must-meet criteria needs (issue 8).
     return {
         "outcome": "go",
         "decided_on": "2026-03-02",
         "rationale": "Baseline F1 0.81.",
+        "override_reason": "Decided in a test without evidence.",
     } | overrides
 
 
@@ -292,24 +294,10 @@ def test_portfolio_lists_phase_next_gate_and_health(client_for, owner, engagemen
     page = client_for(owner).get(reverse("engagements:portfolio")).content.decode()
     assert engagement.title in page
     assert "1. Discovery &amp; PoC" in page
-    assert 'Gate 1 · <strong class="overdue">overdue</strong> since' in page
+    assert '<strong class="overdue">Gate 1 · overdue since' in page
 
 
-def test_portfolio_runs_a_constant_number_of_queries(
-    client_for, owner, org, django_assert_num_queries
-):
-    client = client_for(owner)
-    for i in range(3):
-        make_engagement(org, owner, title=f"E{i}")
-    # 1 session, 2 user, 3 memberships, 4 any engagement due to start?, 5 count (pager),
-    # 6 engagements, 7 their phases, 8 their milestones (the plan norms in each row's health)
-    with django_assert_num_queries(8):
-        client.get(reverse("engagements:portfolio"))
-    for i in range(25):
-        make_engagement(org, owner, title=f"F{i}", start_date=date(2026, 1, 1 + i % 28))
-    with django_assert_num_queries(8):
-        response = client.get(reverse("engagements:portfolio"))
-    assert response.content.decode().count("<tr>") == 29  # header + 28 rows
+# The portfolio's query count, at 10 and 1,000 engagements: tests/test_portfolio.py.
 
 
 def test_detail_runs_the_same_queries_whatever_it_shows(
@@ -339,7 +327,12 @@ def test_detail_runs_the_same_queries_whatever_it_shows(
 # panel: change requests (with requesters), invoice totals per phase; the weekly-reports panel:
 # current reports (with whether each has metrics or experiments), their metrics; milestones
 # (with their owners, prefetched by with_plan), handover-checklist progress (one grouped query).
-DETAIL_QUERIES = 18
+# Issue 8: the facts (technical KPIs, checklist items, change requests, reports, milestones,
+# open conditions, the last baseline, invoice totals) and the risk settings, read once for the
+# health, the radar, the next gate's readiness and the baseline panel; the engagement's
+# conditions; the next gate's criteria, gatekeepers and votes; the people a condition may be
+# assigned to (the decision form's owner select).
+DETAIL_QUERIES = 32
 
 
 def test_vendor_contact_sees_only_assigned_engagements(client_for, org, owner):

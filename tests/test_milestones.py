@@ -119,18 +119,21 @@ def test_a_due_date_outside_its_phase_is_refused_and_the_last_day_is_allowed(
     assert Milestone.objects.get().due_date == development.planned_end
 
 
-def test_the_portfolio_shows_milestone_warnings_in_the_health(client_for, owner, engagement):
+def test_the_engagement_page_shows_milestone_warnings_in_the_health(client_for, owner, engagement):
+    # The portfolio shows the top reason only (issue 8); the page lists every warning.
     _milestone(engagement, title="F1 of 0.9")
-    page = client_for(owner).get(reverse("engagements:portfolio")).content.decode()
+    page = client_for(owner).get(reverse("engagements:detail", args=[engagement.pk]))
+    page = page.content.decode()
     assert "1 milestone promises a model score (“F1 of 0.9”)" in page
 
 
-def test_the_portfolio_folds_score_promises_into_one_warning(client_for, owner, engagement):
+def test_the_engagement_page_folds_score_promises_into_one_warning(client_for, owner, engagement):
     """R04, readable: three score promises are one reason with the guide's advice once, not
     three copies of its paragraph."""
     for title in ("F1 of 0.9", "Reach 95% accuracy", "Precision above 80%"):
         _milestone(engagement, title=title)
-    page = client_for(owner).get(reverse("engagements:portfolio")).content.decode()
+    page = client_for(owner).get(reverse("engagements:detail", args=[engagement.pk]))
+    page = page.content.decode()
     assert (
         "3 milestones promise a model score (“F1 of 0.9”, “Reach 95% accuracy”, "
         "“Precision above 80%”): milestones are process steps" in page

@@ -15,7 +15,7 @@ from engagements.demo.plan import (
     score_promise_for,
     seed_milestones_checklists_log,
 )
-from engagements.health import engagement_health
+from engagements.health import healths_for
 from engagements.milestone_norms import score_promise
 from engagements.models import ChecklistItem, DecisionLogEntry, Engagement, Milestone
 
@@ -48,7 +48,8 @@ def test_the_demo_shows_the_guides_failure_modes(org, owner, vendor):
     """R04, R25, R27 fire on some demo engagements, not on all."""
     engagements, members = _seed(org, owner, vendor)
     rows = Engagement.objects.filter(organisation=org).for_portfolio(members[Role.OWNER])
-    warnings = [w for e in rows for w in engagement_health(e, TODAY).warnings]
+    healths = healths_for(rows, members[Role.OWNER], TODAY).values()
+    warnings = [w for health in healths for w in health.warnings]
     assert any("promises a model score" in w or "promise a model score" in w for w in warnings)
     assert any("production-hardening" in w for w in warnings)
     assert any("No MLOps milestone" in w for w in warnings)

@@ -57,6 +57,7 @@ def test_demo_engagements_span_every_phase_with_recorded_decisions():
     assert active_phases == {1, 2, 3}
     assert set(GateDecision.objects.values_list("outcome", flat=True)) == {
         "go",
+        "conditional_go",
         "no_go",
         "hold",
         "recycle",

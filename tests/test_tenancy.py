@@ -19,7 +19,15 @@ from accounts.checks import routes
 from accounts.models import Invitation, Membership
 from accounts.roles import PERMISSIONS, Role, weakest_refused
 from api.models import ApiToken
-from engagements.models import ChangeRequest, DecisionLogEntry, Engagement, Invoice, Milestone
+from engagements.models import (
+    ChangeRequest,
+    DecisionLogEntry,
+    Engagement,
+    GateCondition,
+    GateDecision,
+    Invoice,
+    Milestone,
+)
 from engagements.weekly_reports import ReportInput, submit_report
 from tests.reportapp.models import Attachment
 
@@ -31,7 +39,16 @@ ARGS = {
     "engagements:detail": lambda o: [o["engagement"].pk],
     "engagements:edit": lambda o: [o["engagement"].pk],
     "engagements:decide": lambda o: [o["engagement"].pk, 1],
+    "engagements:gatekeepers": lambda o: [o["engagement"].pk, 1],
+    "engagements:vote": lambda o: [o["engagement"].pk, 1],
     "engagements:activity": lambda o: [o["engagement"].pk],
+    "engagements:gate_criteria": lambda o: [o["engagement"].pk, 1],
+    "engagements:criterion_add": lambda o: [o["engagement"].pk, 1],
+    "engagements:criterion_edit": lambda o: [o["engagement"].pk, 1, o["criterion"].pk],
+    "engagements:criterion_evidence": lambda o: [o["engagement"].pk, 1, o["criterion"].pk],
+    "engagements:criterion_delete": lambda o: [o["engagement"].pk, 1, o["criterion"].pk],
+    "engagements:conditions": lambda o: [o["engagement"].pk],
+    "engagements:condition_done": lambda o: [o["condition"].pk],
     "engagements:vendor_contacts": lambda o: [o["engagement"].pk],
     "engagements:milestones": lambda o: [o["engagement"].pk],
     "engagements:milestone_edit": lambda o: [o["engagement"].pk, o["milestone"].pk],
@@ -122,9 +139,25 @@ def objects(org, owner, settings, tmp_path):
         decision="Use the CRM export.",
         author=owner,
     )
+    # A condition on a Hold written directly: its gate stays open for the other routes.
+    condition = GateCondition.objects.create(
+        engagement=engagement,
+        decision=GateDecision.objects.create(
+            gate=gate,
+            outcome="hold",
+            rationale="Wait.",
+            decided_by=owner,
+            decided_on=date(2026, 2, 2),
+        ),
+        title="Refresh the hold-out set",
+        owner=owner,
+        due_date=date(2026, 3, 1),
+    )
     return {
+        "condition": condition,
         "milestone": milestone,
         "checklist_item": engagement.checklist_items.get(key="kt_runbook"),
+        "criterion": gate.criteria.get(key="baseline_model"),
         "log_entry": log_entry,
         "weekly_report": weekly_report,
         "attachment": attachment,

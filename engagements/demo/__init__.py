@@ -16,10 +16,25 @@ from accounts.roles import Role
 from handover.seeding import Demo
 
 from ..actions import build_plan
-from ..gates import apply_decision
-from ..models import Engagement, Gate, GateDecision, Kpi, KpiKind, Outcome, Phase
+from ..enums import GO_OUTCOMES, ConditionStatus
+from ..gates import apply_decision, baseline_phases
+from ..models import (
+    Engagement,
+    Gate,
+    GateCondition,
+    GateDecision,
+    Kpi,
+    KpiKind,
+    Outcome,
+    Phase,
+    PlanBaseline,
+)
+from .criteria import seed_gate_criteria
 from .plan import seed_milestones_checklists_log
+from .radar import seed_health
+from .scenarios import scenario_index
 from .spend import seed_spend_and_changes
+from .votes import seed_gate_votes
 from .weekly import seed_weekly_reports
 
 # (title, problem, business KPI (name, unit, baseline, target, higher_is_better), technical KPI)
@@ -88,8 +103,11 @@ class Scenario:
 SCENARIOS = [
     Scenario(3),
     Scenario(10, ((1, Outcome.HOLD, 9, None),)),
-    Scenario(14, ((1, Outcome.GO, 8, None),)),
-    Scenario(30, ((1, Outcome.GO, 8, None), (2, Outcome.RECYCLE, 24, 32))),
+    # Conditional Go: development runs while gate 1's conditions are done (CONDITIONS below).
+    Scenario(14, ((1, Outcome.CONDITIONAL_GO, 8, None),)),
+    # Development recycled for one more three-week iteration: the plan ends later than the
+    # baseline approved at gate 1 (a slip the radar shows in amber).
+    Scenario(26, ((1, Outcome.GO, 8, None), (2, Outcome.RECYCLE, 24, 27))),
     Scenario(27, ((1, Outcome.GO, 8, None), (2, Outcome.GO, 24, None))),
     # A year of delivery: a late PoC, development recycled once, handed over and closed.
     Scenario(
@@ -105,10 +123,27 @@ SCENARIOS = [
 ]
 RATIONALE = {
     Outcome.GO: "Baseline beats the agreed threshold on held-out data; data readiness is adequate.",
+    Outcome.CONDITIONAL_GO: "The baseline is promising on vendor-held data; continue while the "
+    "client's own hold-out evaluation and the data-handling agreement are completed.",
     Outcome.NO_GO: "Labelled data is too sparse to reach the target; stopping before a build.",
     Outcome.HOLD: "Waiting for legal clearance to share the personal data the model needs.",
     Outcome.RECYCLE: "Pipeline is not yet deployed in staging; one more iteration agreed.",
 }
+
+
+# The demo's Go decisions were taken before their gate's criteria were tracked here: each says
+# so, as an override, so no Go stands over unmet must-meet criteria without a reason.
+OVERRIDE = (
+    "Decided in the gate meeting on the evidence presented there, before the gate's criteria "
+    "were tracked in Handover."
+)
+# The Conditional Go's conditions: (title, weeks after the decision it is due, weeks after it
+# was done, or None while open). The first was met on time; the second is still open.
+CONDITIONS = [
+    ("Evaluate the model on the client's own hold-out set", 4, 3),
+    ("Sign the data-handling agreement (encryption, deletion timeline)", 8, None),
+]
+CONDITION_MET = "Evaluated on the client's hold-out set: F1 0.86 against the 0.85 target."
 
 
 @transaction.atomic
@@ -118,11 +153,12 @@ def seed_engagements(
     """Top the organisation up to `count` demo engagements; returns how many were added."""
     existing = organisation.engagements.count()
     engagements, phases, gates, decisions, kpis, contacts = [], [], [], [], [], []
+    baselines, conditions = [], []
     Contact = Engagement.vendor_contacts.through
     for i in range(existing, count):
         title, problem, business, technical = PROBLEMS[i % len(PROBLEMS)]
         round_ = i // len(PROBLEMS)
-        scenario = SCENARIOS[i % len(SCENARIOS)]
+        scenario = SCENARIOS[scenario_index(i)]
         engagement = Engagement(
             organisation=organisation,
             title=title if round_ == 0 else f"{title} #{round_ + 1}",
@@ -144,9 +180,25 @@ def seed_engagements(
                 decided_on=engagement.start_date + timedelta(weeks=week),
                 attendees="CTO, Head of Data, vendor delivery lead",
                 new_end_date=engagement.start_date + timedelta(weeks=new_end) if new_end else None,
+                override_reason=OVERRIDE if outcome in GO_OUTCOMES else "",
             )
             apply_decision(engagement, by_number, decision)
             decisions.append(decision)
+            if outcome in GO_OUTCOMES:  # each Go approves the plan as it then stands
+                baselines.append(
+                    PlanBaseline(
+                        engagement=engagement,
+                        decision=decision,
+                        approved_on=decision.decided_on,
+                        phases=baseline_phases(by_number.values()),
+                        budget_approved=engagement.budget,
+                    )
+                )
+            if outcome == Outcome.CONDITIONAL_GO:
+                conditions += [
+                    _condition(engagement, decision, owner.user, title, due, done, today)
+                    for title, due, done in CONDITIONS
+                ]
         engagements.append(engagement)
         phases += engagement_phases
         gates += engagement_gates
@@ -174,11 +226,28 @@ def seed_engagements(
         (Phase, phases),
         (Gate, gates),
         (GateDecision, decisions),
+        (PlanBaseline, baselines),
+        (GateCondition, conditions),
         (Kpi, kpis),
         (Contact, contacts),
     ):
         model.objects.bulk_create(rows, batch_size=500)
     return len(engagements)
+
+
+def _condition(engagement, decision, owner, title, due, done, today) -> GateCondition:
+    condition = GateCondition(
+        engagement=engagement,
+        decision=decision,
+        title=title,
+        owner=owner,
+        due_date=decision.decided_on + timedelta(weeks=due),
+    )
+    done_on = decision.decided_on + timedelta(weeks=done) if done is not None else None
+    if done_on is not None and done_on <= today:
+        condition.status, condition.done_on = ConditionStatus.DONE, done_on
+        condition.done_by, condition.note = owner, CONDITION_MET
+    return condition
 
 
 def seed(demo: Demo) -> None:
@@ -195,8 +264,11 @@ def seed(demo: Demo) -> None:
     seed_milestones_checklists_log(engagements, demo.members, demo.today)
     seed_weekly_reports(engagements, demo.members, demo.today)
     seed_spend_and_changes(engagements, demo.members, demo.today)
+    seed_gate_criteria(engagements, demo.members, demo.today)
+    seed_gate_votes(engagements, demo.members, demo.today)
     total = len(engagements)
     demo.summary.append(
         f"Organisation “{demo.organisation.name}” ({demo.slug}): {total} engagements "
         f"({added} added)."
     )
+    seed_health(demo)  # last: the stored health, once everything above is written

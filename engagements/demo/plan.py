@@ -125,19 +125,20 @@ def _milestones(i, engagement, phases, today, owner, vendor):
         phase = phases.get(number)
         if phase is None or phase.status == PhaseStatus.CANCELLED:
             continue
-        if i % 5 == 3 and "hardcoded" in title:
+        if i % 10 == 3 and "hardcoded" in title:
             continue  # R25: no production-hardening step
-        late_mlops = i % 6 == 1  # R27: MLOps left to late in development
-        if late_mlops and "Experiment tracking" in title:
+        late = late_mlops(i)  # R27: MLOps left to late in development
+        if late and "Experiment tracking" in title:
             continue
         due = phase.planned_start + timedelta(weeks=weeks_in)
-        if late_mlops and "versioning" in title:
+        if late and "versioning" in title:
             due = phase.planned_start + timedelta(weeks=12)
-        if i % 5 == 2 and "pipeline deployed" in title:
+        if i % 13 == 9 and "pipeline deployed" in title:
             title = score_promise_for(engagement)  # R04: a milestone that promises a score
         due = min(due, phase.planned_end)
         if due < today and phase.status != PhaseStatus.PLANNED:
-            status = MilestoneStatus.MISSED if (i + weeks_in) % 9 == 0 else MilestoneStatus.DONE
+            missed = (i + weeks_in) % 31 == 0  # now and then one is missed
+            status = MilestoneStatus.MISSED if missed else MilestoneStatus.DONE
         elif phase.status == PhaseStatus.ACTIVE and due - today < timedelta(weeks=3):
             status = MilestoneStatus.IN_PROGRESS
         else:
@@ -162,7 +163,13 @@ def _milestones(i, engagement, phases, today, owner, vendor):
     return rows
 
 
-def _checklist(engagement, phases, today, owner, vendor, existing: bool):
+def late_mlops(i: int) -> bool:
+    """R27 in the demo: two engagements in eleven leave MLOps to late in the engagement (in
+    the default demo, the one in handover: the radar's red "MLOps ignored")."""
+    return i % 11 in (4, 8)
+
+
+def _checklist(i, engagement, phases, today, owner, vendor, existing: bool):
     """Guide items (unless the engagement has them), marked as far as the engagement has got:
     repositories and tracking early, IP and drift monitoring by handover."""
     if existing:
@@ -171,25 +178,29 @@ def _checklist(engagement, phases, today, owner, vendor, existing: bool):
     development = _phase_progress(phases[2], today) if 2 in phases else 0.0
     handover = _phase_progress(phases[3], today) if 3 in phases else 0.0
     started = engagement.start_date <= today
+    # MLOps from sprint 1, as the guide asks, on most engagements: all in place by 45% of
+    # development. Where the vendor leaves it late (R27, as in the milestones), drift
+    # monitoring and retraining wait for handover — the radar's "MLOps ignored".
+    late = late_mlops(i)
     when = {
         "kt_our_repositories": started,
         "mlops_experiment_tracking": development > 0,
         "kt_decisions_logged": development > 0.2,
-        "mlops_model_versioning": development > 0.3,
+        "mlops_model_versioning": development > (0.3 if late else 0.15),
         "ip_custom_code": development > 0.5,
-        "mlops_data_validation": development > 0.6,
+        "mlops_data_validation": development > (0.6 if late else 0.25),
         "data_encryption": development > 0.1,
-        "mlops_data_drift": development >= 1,
+        "mlops_data_drift": development >= 1 if late else development > 0.35,
         "ip_trained_models": handover > 0,
         "ip_test_scripts": handover > 0.3,
         "kt_runbook": handover > 0.4,
         "kt_pair_programming": handover > 0.5,
-        "mlops_concept_drift": handover > 0.6,
+        "mlops_concept_drift": handover > 0.6 if late else development > 0.4,
         "kt_retrained": handover > 0.8,
         "ip_data_derivatives": handover >= 1,
         "kt_debugged_incident": handover >= 1,
         "kt_supervised_period": handover >= 1,
-        "mlops_retraining_pipeline": handover >= 1,
+        "mlops_retraining_pipeline": handover >= 1 if late else development > 0.45,
     }
     done_on = min(today, max(engagement.start_date, today - timedelta(weeks=2)))
     for item in items:
@@ -263,7 +274,9 @@ def seed_milestones_checklists_log(
         vendor = vendor_membership.user if engagement.pk in assigned else None
         if engagement.pk not in with_milestones:
             milestones += _milestones(i, engagement, phases, today, owner, vendor)
-        items += _checklist(engagement, phases, today, owner, vendor, engagement.pk in with_items)
+        items += _checklist(
+            i, engagement, phases, today, owner, vendor, engagement.pk in with_items
+        )
         if engagement.pk not in with_log:
             entries += _decisions(i, engagement, today, [vendor or owner, owner])
     Milestone.objects.bulk_create(milestones, batch_size=500)

@@ -15,9 +15,21 @@ from django.utils import timezone
 from accounts.roles import Role
 
 from ..change_requests import SHIFTED_FIELDS, shift_plan
-from ..models import ChangeRequest, ChangeRequestStatus, Engagement, Invoice, Phase, PhaseStatus
+from ..models import (
+    ChangeRequest,
+    ChangeRequestStatus,
+    Engagement,
+    Invoice,
+    Milestone,
+    Phase,
+    PhaseStatus,
+    PlanBaseline,
+)
 
 INVOICE_EVERY_WEEKS = 4
+# Spend per week against the plan's: most engagements a little under, one in seven faster
+# than planned (its forecast passes the budget approved: the radar's budget overrun).
+BURN = [Decimal(f) for f in ("0.82", "0.88", "0.93", "0.97", "1.18", "0.9", "0.85")]
 # (title, reason, weeks, money): the requests stakeholders make once they see early results.
 CHANGES = [
     (
@@ -68,6 +80,7 @@ PATTERNS = [
         (2, ChangeRequestStatus.REJECTED),
         (5, ChangeRequestStatus.WITHDRAWN),
     ),
+    ((3, ChangeRequestStatus.REJECTED), (5, ChangeRequestStatus.PROPOSED)),
     (
         # Scope creep: three approved, the warning fires.
         (0, ChangeRequestStatus.APPROVED),
@@ -75,8 +88,11 @@ PATTERNS = [
         (3, ChangeRequestStatus.APPROVED),
         (2, ChangeRequestStatus.PROPOSED),
     ),
-    ((3, ChangeRequestStatus.REJECTED), (5, ChangeRequestStatus.PROPOSED)),
+    ((4, ChangeRequestStatus.APPROVED),),
+    ((1, ChangeRequestStatus.WITHDRAWN), (5, ChangeRequestStatus.APPROVED)),
 ]
+# How long an undecided request has waited, by engagement (one in seven past 14 days).
+WAITING_DAYS = (3, 9, 5, 11, 20, 6, 8)
 VENDOR_PROPOSES = {0, 3, 4}  # these come from the vendor, when a contact is assigned
 
 
@@ -105,6 +121,12 @@ def seed_spend_and_changes(engagements: list[Engagement], members: dict, today: 
     owner = members[Role.OWNER].user
     booker = members.get(Role.PROCUREMENT, members[Role.OWNER]).user
     invoices, changes, stamps, moved = [], [], [], []
+    milestones_by, baselines_by = {}, {}
+    for milestone in Milestone.objects.filter(engagement__in=unseeded):
+        milestones_by.setdefault(milestone.phase_id, []).append(milestone)
+    for baseline in PlanBaseline.objects.filter(engagement__in=unseeded):
+        baselines_by.setdefault(baseline.engagement_id, []).append(baseline)
+    moved_milestones, moved_baselines = [], set()
     for i, engagement in enumerate(unseeded):
         phases = phases_by.get(engagement.pk, [])
         if not phases:
@@ -116,6 +138,11 @@ def seed_spend_and_changes(engagements: list[Engagement], members: dict, today: 
             proposed_on = engagement.start_date + timedelta(weeks=2 + 2 * j)
             if proposed_on > today:
                 break
+            if status == ChangeRequestStatus.PROPOSED:
+                # Owners decide within days: a request still open was made lately — on one
+                # engagement in seven it has waited past the organisation's 14 days (a risk).
+                waited = timedelta(days=WAITING_DAYS[i % len(WAITING_DAYS)])
+                proposed_on = max(proposed_on, today - waited)
             proposed_at = timezone.make_aware(datetime.combine(proposed_on, time(9)))
             change = ChangeRequest(
                 engagement=engagement,
@@ -141,6 +168,18 @@ def seed_spend_and_changes(engagements: list[Engagement], members: dict, today: 
                 if shifted:
                     change.plan_end_before, change.plan_end_after = before, _end(phases)
                     moved += shifted
+                    # As the app does: later phases take their milestones with them, and a
+                    # plan approved at a Go after this decision already had the change in it.
+                    decided_on = change.decided_at.date()
+                    for phase in shifted[1:]:
+                        for milestone in milestones_by.get(phase.pk, ()):
+                            milestone.due_date += timedelta(weeks=weeks)
+                            moved_milestones.append(milestone)
+                    numbers = {phase.number for phase in shifted}
+                    for baseline in baselines_by.get(engagement.pk, ()):
+                        if baseline.approved_on >= decided_on:
+                            _shift_baseline(baseline, numbers, weeks)
+                            moved_baselines.add(baseline)
             changes.append(change)
             stamps.append(proposed_at)
     Invoice.objects.bulk_create(invoices, batch_size=500)
@@ -150,6 +189,21 @@ def seed_spend_and_changes(engagements: list[Engagement], members: dict, today: 
         change.created_at = stamp
     ChangeRequest.objects.bulk_update(changes, ["created_at"], batch_size=500)
     Phase.objects.bulk_update(set(moved), SHIFTED_FIELDS, batch_size=500)
+    Milestone.objects.bulk_update(set(moved_milestones), ["due_date"], batch_size=500)
+    PlanBaseline.objects.bulk_update(moved_baselines, ["phases"], batch_size=500)
+
+
+def _shift_baseline(baseline: PlanBaseline, numbers: set[int], weeks: int) -> None:
+    """Move the baseline's phases that had not ended by `weeks` (those `shift_plan` moved):
+    the plan it approved included the change."""
+    shift = timedelta(weeks=weeks)
+    first = min(numbers)
+    for row in baseline.phases:
+        if row["number"] not in numbers or row.get("actual_end"):
+            continue
+        if row["number"] != first:
+            row["planned_start"] = (date.fromisoformat(row["planned_start"]) + shift).isoformat()
+        row["planned_end"] = (date.fromisoformat(row["planned_end"]) + shift).isoformat()
 
 
 def _end(phases: list[Phase]) -> date:
@@ -158,9 +212,9 @@ def _end(phases: list[Phase]) -> date:
 
 def _invoices(engagement, phases, today, booker, i) -> list[Invoice]:
     """An invoice every four weeks of each phase that has run, at the plan's weekly budget
-    give or take (some engagements burn faster than planned)."""
+    give or take (`BURN`)."""
     plan_weeks = Decimal((_end(phases) - engagement.start_date).days) / 7 or Decimal(1)
-    burn = engagement.budget / plan_weeks * (Decimal("0.85") + Decimal(i % 5) / 10)
+    burn = engagement.budget / plan_weeks * BURN[i % len(BURN)]
     prefix = "".join(w[0] for w in (engagement.vendor_name or "Vendor").split()).upper()
     rows, number = [], 0
     for phase in phases:

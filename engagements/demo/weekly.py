@@ -48,6 +48,7 @@ SUMMARIES = [
     "Drift monitoring dashboard drafted; thresholds to agree next week.",
 ]
 HOURS_ONLY = "Team worked on the model and the pipeline this week."
+MISSING_SHARE = 0.03  # a week without a report, now and then
 
 
 def _value(kpi: Kpi, progress: float, rng: random.Random) -> Decimal:
@@ -96,12 +97,12 @@ def seed_weekly_reports(engagements: list[Engagement], members: dict, today: dat
         while monday <= last:
             mondays.append(monday)
             monday += timedelta(weeks=1)
-        weak_vendor = index % 5 == 3  # one engagement in five mostly reports hours
+        weak_vendor = index % 7 == 3  # one engagement in seven often reports hours only
         kpi = kpis.get(engagement.pk)
         for i, monday in enumerate(mondays):
-            if i and rng.random() < 0.08:
+            if i and rng.random() < MISSING_SHARE:
                 continue  # a missing week
-            hours_only = rng.random() < (0.6 if weak_vendor else 0.1)
+            hours_only = rng.random() < (0.3 if weak_vendor else 0.03)
             progress = (i + 1) / len(mondays)
             status = ReportStatus.ON_SCHEDULE
             reason = ""

@@ -12,7 +12,12 @@ from django.forms import (
 )
 from django.forms.utils import ErrorDict
 
-from ..gates import decision_field_errors, phase_order_error
+from ..gates import (
+    decision_field_errors,
+    evidence_errors,
+    overridden_musts,
+    phase_order_error,
+)
 from ..models import Engagement, EngagementStatus, GateDecision, Kpi, Outcome, Phase, PhaseStatus
 from ..planning import (
     BALANCED_BUILD_WEEKS,
@@ -60,6 +65,7 @@ class EngagementForm(forms.ModelForm):
             "budget",
             "currency",
             "start_date",
+            "data_readiness",
         ]
         widgets = {
             "business_problem": forms.Textarea(attrs={"rows": 3}),
@@ -71,6 +77,10 @@ class EngagementForm(forms.ModelForm):
         error_messages = {
             "title": {"required": "Give the engagement a title."},
             "budget": {"min_value": "The budget cannot be negative."},
+            "data_readiness": {
+                "min_value": "Data readiness is a percentage: 0–100.",
+                "max_value": "Data readiness is a percentage: 0–100.",
+            },
         }
 
 
@@ -195,26 +205,71 @@ def without_errors(*forms_and_formsets):
 
 
 class DecisionForm(forms.ModelForm):
+    """A gate decision. Given the gate's `readiness` (criteria.Readiness) and `tally`
+    (votes.Tally), it says when an override or a vote reason is needed and checks for it;
+    `record_decision` checks again under its locks, on the evidence as it then stands."""
+
     outcome = forms.ChoiceField(
         choices=Outcome.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose Go, No-Go, Hold or Recycle."},
+        error_messages={"required": "Choose Go, Conditional Go, No-Go, Hold or Recycle."},
     )
 
     class Meta:
         model = GateDecision
-        fields = ["outcome", "decided_on", "rationale", "attendees", "new_end_date"]
+        fields = [
+            "outcome",
+            "decided_on",
+            "rationale",
+            "attendees",
+            "new_end_date",
+            "override_reason",
+            "vote_reason",
+        ]
         widgets = {
             "decided_on": DATE,
             "new_end_date": DATE,
             "rationale": forms.Textarea(attrs={"rows": 3}),
             "attendees": forms.Textarea(attrs={"rows": 2}),
+            "override_reason": forms.Textarea(attrs={"rows": 2}),
+            "vote_reason": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"new_end_date": "New end date of the phase"}
-        help_texts = {"new_end_date": "Recycle repeats the phase until this date."}
+        labels = {
+            "new_end_date": "New end date of the phase",
+            "override_reason": "Override reason (Go despite unmet must-meet criteria)",
+            "vote_reason": "Why decide against the gatekeepers' votes",
+        }
+        help_texts = {
+            "new_end_date": "Recycle repeats the phase until this date.",
+            "override_reason": "Needed only for Go or Conditional Go while a must-meet "
+            "criterion is unmet; recorded and printed with the decision.",
+            "vote_reason": "Needed only when the decision goes against the gatekeepers' rule.",
+        }
         error_messages = {
             "rationale": {"required": "Say why: the rationale is part of the record."},
         }
+
+    def __init__(self, *args, readiness=None, tally=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.readiness, self.tally = readiness, tally
+        unmet = overridden_musts(Outcome.GO, readiness)
+        if unmet:
+            self.fields["override_reason"].help_text = (
+                "Needed for Go or Conditional Go: unmet must-meet "
+                + ", ".join(f"“{title}”" for title in unmet)
+                + ". Recorded and printed with the decision."
+            )
+        elif readiness is not None:
+            self.fields[
+                "override_reason"
+            ].help_text = "Every must-meet criterion is met: no override needed."
+        if getattr(tally, "passes", None) is not None:
+            side = "Go" if tally.passes else "No-Go"
+            self.fields[
+                "vote_reason"
+            ].help_text = (
+                f"The votes support {side} ({tally.summary}); deciding otherwise needs a reason."
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -227,6 +282,17 @@ class DecisionForm(forms.ModelForm):
         )
         for field, message in errors.items():
             self.add_error(field, message)
+        outcome = cleaned.get("outcome")
+        if outcome:
+            errors = evidence_errors(
+                outcome,
+                self.readiness,
+                self.tally,
+                cleaned.get("override_reason") or "",
+                cleaned.get("vote_reason") or "",
+            )
+            for field, message in errors.items():
+                self.add_error(field, message)
         return cleaned
 
 

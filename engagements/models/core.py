@@ -31,6 +31,16 @@ from ..enums import (
 from ..planning import DATE_BOUNDS, EARLIEST, LATEST  # noqa: F401  (re-exported)
 
 HEALTH_CHOICES = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
+# What `health.refresh_health` stores on each engagement (never typed in, never audited).
+DERIVED_FIELDS = [
+    "health",
+    "health_reason",
+    "risk_titles",
+    "health_refreshed_at",
+    "next_gate_due",
+    "spent_to_date",
+    "budget_approved",
+]
 
 
 class EngagementQuerySet(TenantQuerySet):
@@ -93,7 +103,15 @@ class Engagement(TenantModel):
     scope = Scope(
         "engagement",
         vendor="vendor_contacts",
-        internal=("budget", "outsourcing_reason", "health", "health_reason", "risk_titles"),
+        internal=(
+            "budget",
+            "outsourcing_reason",
+            "health",
+            "health_reason",
+            "risk_titles",
+            "spent_to_date",
+            "budget_approved",
+        ),
     )
 
     organisation = models.ForeignKey(
@@ -130,6 +148,14 @@ class Engagement(TenantModel):
     health_reason = models.CharField(max_length=500, blank=True, editable=False)
     risk_titles = models.JSONField(default=list, blank=True, editable=False)
     health_refreshed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Refreshed with the health, for the portfolio's sort, burn column and summary strip:
+    # the next gate's due date, invoices to date and the budget approved (the agreed budget
+    # plus approved change requests' money).
+    next_gate_due = models.DateField(null=True, blank=True, editable=False)
+    spent_to_date = models.DecimalField(max_digits=14, decimal_places=2, default=0, editable=False)
+    budget_approved = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -137,7 +163,8 @@ class Engagement(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EngagementQuerySet.as_manager()
-    history = audited(m2m_fields=["vendor_contacts"])
+    # The derived figures above are computed, not anybody's change: not in the audit trail.
+    history = audited(m2m_fields=["vendor_contacts"], excluded_fields=DERIVED_FIELDS)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,9 +3,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -29,28 +30,20 @@ from ..forms import (
     with_another_kpi,
     without_errors,
 )
+from ..forms.conditions import ADD_CONDITION, with_another_condition
 from ..gates import GateError, gate_closed_reason, phase_order_error
 from ..health import engagement_health
 from ..models import Engagement, Kpi
 from ..models.milestones import move_milestones
 from ..planning import LATEST, NORMS, PLAN_FIELDS, handover_note, kpi_warnings
-
-PAGE_SIZE = 50
-
-
-@member_required("engagement.view")
-def portfolio(request):
-    """Every engagement the member may see, with phase, next gate, health and budget."""
-    today = timezone.localdate()
-    start_due_engagements(today, request.organisation.pk)
-    engagements = Engagement.objects.restrict(request.membership).for_portfolio(request.membership)
-    sort = "newest" if request.GET.get("sort") == "newest" else "urgency"
-    if sort == "urgency":
-        engagements = engagements.by_urgency(today)
-    page = Paginator(engagements, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(engagement, engagement_health(engagement, today)) for engagement in page]
-    context = {"page": page, "rows": rows, "sort": sort, "today": today}
-    return render(request, "engagements/portfolio.html", context)
+from .gate_card import (
+    attach_conditions,
+    baseline_panel,
+    conditions_form,
+    conditions_prefetch,
+    is_conditional_go,
+    page_evidence,
+)
 
 
 @member_required("engagement.edit")
@@ -172,32 +165,67 @@ def engagement_detail(request, pk):
 @require_POST
 @member_required("gate.decide")
 def gate_decide(request, pk, number):
-    """Record a gate decision; htmx swaps the engagement body in place, plain posts redirect."""
-    engagement = get_scoped(request, Engagement.objects, pk=pk)
-    gate = get_object_or_404(engagement.gates, number=number)
-    form = DecisionForm(request.POST)
-    if form.is_valid():
+    """Record a gate decision on the evidence as it stands (readiness, votes), with the
+    conditions of a Conditional Go; htmx swaps the engagement body in place, plain posts
+    redirect. "Add another condition" (no JavaScript needed) redisplays the form."""
+    today = timezone.localdate()
+    engagement = _get_engagement_for_page(request, pk)
+    gate = next((g for g in engagement.gate_list if g.number == number), None)
+    if gate is None:
+        raise Http404("No such gate.")
+    evidence = page_evidence(request, engagement, today)
+    live = gate == engagement.next_gate
+    form = DecisionForm(
+        request.POST,
+        readiness=evidence.readiness if live else None,
+        tally=evidence.tally if live else None,
+    )
+    if ADD_CONDITION in request.POST:
+        conditions = conditions_form(request, engagement, with_another_condition(request.POST))
+        without_errors(form, conditions)
+        context = _detail_context(request, engagement, form, conditions, evidence)
+        return render_page(request, "engagements/detail.html", context, partial="body")
+    posted_conditions = "conditions-TOTAL_FORMS" in request.POST
+    conditions = conditions_form(
+        request,
+        engagement,
+        request.POST if posted_conditions else None,
+        decided_on=_posted_date(form),
+    )
+    conditional = is_conditional_go(request.POST)
+    if form.is_valid() and (not conditional or not posted_conditions or conditions.is_valid()):
+        inputs = conditions.inputs() if conditional and posted_conditions else []
         try:
-            decision = record_decision(gate, decided_by=request.user, **form.cleaned_data)
+            decision = record_decision(
+                gate, decided_by=request.user, conditions=inputs, **form.cleaned_data
+            )
         except GateError as exc:
-            form.add_error(None, str(exc))
+            field = exc.field if exc.field in form.fields else None
+            if exc.field == "conditions":
+                conditions._non_form_errors = conditions.error_class([str(exc)])
+            else:
+                form.add_error(field, str(exc))
         else:
             messages.success(
                 request, f"Recorded {decision.get_outcome_display()} at gate {gate.number}."
             )
             if not request.htmx:
                 return redirect("engagements:detail", pk=engagement.pk)
-            form = None
+            form = conditions = None
     engagement = _get_engagement_for_page(request, pk)
+    evidence = page_evidence(request, engagement, today)
     status, rejection = 200, None
-    if form is not None and engagement.next_gate_number != gate.number:
-        # A stale tab: the gate it posted for is no longer the one to decide. Say so in that
-        # gate's card, and never move the posted outcome into another gate's form.
+    if form is not None and (engagement.next_gate_number != gate.number or evidence.blocked):
+        # A stale tab, or a gate an open condition keeps closed: the gate it posted for is not
+        # one to decide now. Say so in that gate's card, and never move the posted outcome
+        # into another gate's form.
         rejection = Rejection(gate.number, _stale_reason(engagement, gate.number, form))
-        form, status = None, 409
+        form = conditions = None
+        status = 409
     elif form is not None:
         status = 422
-    context = _detail_context(request, engagement, decision_form=form) | {"rejection": rejection}
+    context = _detail_context(request, engagement, form, conditions, evidence)
+    context["rejection"] = rejection
     if request.htmx:
         status = 200  # htmx swaps only 2xx: the reason is in the fragment
     return render_page(request, "engagements/detail.html", context, partial="body", status=status)
@@ -209,9 +237,24 @@ class Rejection:
     message: str
 
 
+def _posted_date(form):
+    """The decision date as posted, if it parses: condition due dates must come after it."""
+    field = form.fields["decided_on"]
+    try:
+        return field.clean(form.data.get("decided_on"))
+    except ValidationError:
+        return None
+
+
 def _stale_reason(engagement, number: int, form) -> str:
     gate = next(g for g in engagement.gate_list if g.number == number)
-    reason = gate_closed_reason(engagement, number, engagement.phase_list, gate.decision_list)
+    reason = gate_closed_reason(
+        engagement,
+        number,
+        engagement.phase_list,
+        gate.decision_list,
+        [c for c in engagement.gate_conditions.all() if c.is_open],
+    )
     return reason or " ".join(form.non_field_errors()) or f"Gate {number} is not open."
 
 
@@ -223,25 +266,33 @@ def _get_engagement_for_page(request, pk):
         RestrictedPrefetch(
             "vendor_contacts", membership, Membership.objects.select_related("user")
         ),
+        conditions_prefetch(membership),
     )
     return get_scoped(request, queryset, pk=pk)
 
 
-def _detail_context(request, engagement, decision_form=None):
+def _detail_context(request, engagement, decision_form=None, conditions=None, evidence=None):
     today = timezone.localdate()
+    membership = request.membership
     phases = engagement.phase_list
     next_gate = engagement.next_gate
-    can_decide = request.membership.can("gate.decide")
+    evidence = evidence or page_evidence(request, engagement, today)
+    can_decide = membership.can("gate.decide") and not evidence.blocked
     if decision_form is None and next_gate and can_decide:
-        decision_form = DecisionForm(initial={"decided_on": today})
-    health = engagement_health(engagement, today)
+        decision_form = DecisionForm(
+            initial={"decided_on": today}, readiness=evidence.readiness, tally=evidence.tally
+        )
+    if conditions is None and decision_form is not None:
+        conditions = conditions_form(request, engagement)
+    health = engagement_health(
+        engagement, evidence.facts, evidence.settings, today, with_money=evidence.with_money
+    )
+    attach_conditions(engagement, today)
     deciders = []
-    if next_gate and not can_decide:
+    if next_gate and not membership.can("gate.decide"):
         # "Awaiting the decision of …": the owners, by name, to those who may see colleagues.
         deciders = list(
-            Membership.objects.restrict(request.membership)
-            .filter(role=Role.OWNER)
-            .select_related("user")
+            Membership.objects.restrict(membership).filter(role=Role.OWNER).select_related("user")
         )
     return {
         "engagement": engagement,
@@ -252,6 +303,11 @@ def _detail_context(request, engagement, decision_form=None):
         "timeline": phase_timeline(phases, today),
         "warnings": health.warnings + kpi_warnings(engagement.kpis.all()),
         "decision_form": decision_form if can_decide else None,
+        "conditions_form": conditions if can_decide else None,
+        "readiness": evidence.readiness,
+        "tally": evidence.tally,
+        "blocked": evidence.blocked,
+        "baseline": baseline_panel(engagement, evidence),
         "deciders": deciders,
         "today": today,
     }
