@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Membership
-from accounts.roles import INTERNAL
 
+from .conditions import condition_owners
 from .criteria import guide_criteria
 from .enums import GO_OUTCOMES, ConditionStatus
 from .gates import (
@@ -29,7 +27,6 @@ from .gates import (
 from .models import (
     PHASES,
     ChangeRequest,
-    ChangeRequestStatus,
     Engagement,
     EngagementStatus,
     Gate,
@@ -43,7 +40,7 @@ from .models import (
 from .models.checklists import ChecklistItem, guide_items
 from .models.gate_reviews import GateCriterion
 from .models.milestones import move_milestones
-from .money import budget_approved
+from .money import budget_approved_now
 from .planning import DEFAULT_DEVELOPMENT_WEEKS, DEFAULT_POC_WEEKS, default_plan
 
 
@@ -193,27 +190,24 @@ def record_decision(
 
 
 def _owner_ids(engagement: Engagement) -> set[int]:
-    """Who may own a condition: the organisation's insiders and this engagement's vendor
-    contacts (read under the engagement's lock, so an unassigned contact is refused)."""
-    return set(
-        Membership.objects.filter(organisation_id=engagement.organisation_id)
-        .filter(Q(role__in=INTERNAL) | Q(assigned_engagements=engagement))
-        .values_list("user_id", flat=True)
-    )
+    """Who may own a condition (`conditions.condition_owners`), read under the engagement's
+    lock, so someone demoted to vendor contact a moment ago is refused."""
+    members = Membership.objects.filter(organisation_id=engagement.organisation_id)
+    return set(condition_owners(members).values_list("user_id", flat=True))
 
 
 def _save_baseline(engagement: Engagement, decision: GateDecision, phases) -> PlanBaseline:
     """The plan this Go approved: the phases' dates after the decision and the budget
-    approved (budget + approved change requests, `money.budget_approved`)."""
-    changes = ChangeRequest.objects.filter(
-        engagement=engagement, status=ChangeRequestStatus.APPROVED
-    ).aggregate(total=Sum("impact_money"))["total"]
+    approved (`money.budget_approved_now`)."""
+    changes = ChangeRequest.objects.filter(engagement=engagement).only(
+        "id", "status", "impact_money", "impact_weeks"
+    )
     return PlanBaseline.objects.create(
         engagement=engagement,
         decision=decision,
         approved_on=decision.decided_on,
         phases=baseline_phases(phases),
-        budget_approved=budget_approved(engagement.budget, changes or Decimal(0)),
+        budget_approved=budget_approved_now(engagement.budget, changes),
     )
 
 

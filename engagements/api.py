@@ -64,6 +64,12 @@ class DecisionOut(Schema):
     decided_by: str = Field(description="The decider's name.")
     decided_on: date
     new_end_date: date | None
+    override_reason: str | None = Field(
+        None, description="Why Go despite unmet must-meet criteria (empty: none). " + INTERNAL
+    )
+    vote_reason: str | None = Field(
+        None, description="Why decide against the gatekeepers' votes (empty: none). " + INTERNAL
+    )
     recorded_at: datetime
 
 
@@ -75,7 +81,16 @@ class GateOut(Schema):
 
 SUMMARY_FIELDS = ("id", "title", "vendor_name", "budget", "currency", "start_date", "status")
 DETAIL_FIELDS = (*SUMMARY_FIELDS, "business_problem", "outsourcing_reason")
-DECISION_FIELDS = ("id", "outcome", "rationale", "attendees", "decided_on", "new_end_date")
+DECISION_FIELDS = (
+    "id",
+    "outcome",
+    "rationale",
+    "attendees",
+    "decided_on",
+    "new_end_date",
+    "override_reason",
+    "vote_reason",
+)
 
 
 def _summary(engagement: Engagement, fields: dict) -> dict:

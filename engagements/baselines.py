@@ -1,6 +1,7 @@
 """The current plan against the last approved baseline (the plan a Go approved, see
 `PlanBaseline`): per phase, how far its end has drifted, so slippage is never silently
-absorbed. Plain functions over rows already read."""
+absorbed. Plain functions over rows already read; `baseline_panel` is what the engagement
+page and the board PDF show."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .enums import PHASES, PhaseStatus
+from .money import budget_approved_now
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,20 @@ def plan_drift_days(drift: Iterable[PhaseDrift]) -> int | None:
     run), or None when there is nothing to compare."""
     compared = [row for row in drift if row.days is not None]
     return compared[-1].days if compared else None
+
+
+def baseline_panel(engagement, facts, *, with_money: bool) -> dict | None:
+    """The plan against the last approved baseline, or None before the first Go (and for a
+    reader outside the company's deliberation, whose facts carry no baseline). `facts` are
+    the engagement's (`facts.load_facts`), its phases prefetched; the budget approved then and
+    now only `with_money`."""
+    baseline = facts.baseline
+    if baseline is None:
+        return None
+    drift = baseline_drift(baseline, engagement.phase_list)
+    panel = {"baseline": baseline, "rows": drift, "plan_days": plan_drift_days(drift)}
+    if with_money and baseline.budget_approved is not None and engagement.budget is not None:
+        now = budget_approved_now(engagement.budget, facts.change_requests)
+        panel |= {"budget_then": baseline.budget_approved, "budget_now": now}
+        panel["budget_change"] = now - baseline.budget_approved
+    return panel

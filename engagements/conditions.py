@@ -1,14 +1,16 @@
-"""The conditions of a Conditional Go (tasks with an owner and a due date): who may mark one
-done, and marking it, under a row lock. While one is open the next gate stays closed
-(`gates.gate_closed_reason`); an overdue one is a risk (`risks.py`)."""
+"""The conditions of a Conditional Go (tasks with an owner and a due date): who may own one,
+who may mark one done, and marking it, under a row lock. While one is open the next gate stays
+closed (`gates.gate_closed_reason`); an overdue one is a risk (`risks.py`)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from django.db import transaction
+from django.db.models import QuerySet
 
-from accounts.roles import Role
+from accounts.models import Membership
+from accounts.roles import INTERNAL, Role
 from accounts.templatetags.people import person
 
 from .enums import ConditionStatus
@@ -16,6 +18,14 @@ from .models import GateCondition
 
 # Besides the condition's own owner, who may mark any condition done.
 MARKERS = (Role.OWNER, Role.ADMIN)
+
+
+def condition_owners(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """Who, of `memberships`, may own a condition: the organisation's insiders only. The
+    client confirms a condition met (as with the IP checklist), so a vendor contact never
+    owns one. The one rule the decision form's choices, `actions.record_decision` and the
+    reminders read."""
+    return memberships.filter(role__in=INTERNAL)
 
 
 class ConditionError(Exception):

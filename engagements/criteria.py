@@ -294,7 +294,9 @@ def recommend(results: Sequence[CriterionResult], *, recycled: bool) -> tuple[st
     if all(r.state == STALE for r in unmet):
         return Outcome.CONDITIONAL_GO, [
             f"The only unmet must-meet criteria have stale evidence: {_titles(unmet)}.",
-            "Go on with conditions to refresh it.",
+            "Go on with conditions to refresh it. Stale evidence counts as unmet: recording "
+            "Go or Conditional Go needs either the evidence refreshed first or an override "
+            "reason.",
             *scored,
         ]
     if recycled and len(unmet) * 2 > len(musts):
@@ -327,12 +329,6 @@ def gate_readiness(
     return Readiness(results, recommendation, reasons, today)
 
 
-def settings_for(engagement: Engagement) -> RiskSettings:
-    """The organisation's thresholds (one query), or the guide's defaults."""
-    found = RiskSettings.objects.filter(organisation_id=engagement.organisation_id).first()
-    return found or RiskSettings.defaults()
-
-
 def criteria_by_gate(gates: Iterable[Gate]) -> dict[int, list[GateCriterion]]:
     """{gate id: its criteria in order}, one query for any number of gates."""
     ids = [gate.pk for gate in gates]
@@ -351,4 +347,5 @@ def readiness_for(gate: Gate, today: date) -> Readiness:
     facts = facts_for(engagement, today, with_money=True)
     criteria = criteria_by_gate([gate])[gate.pk]
     recycled = gate.decisions.filter(outcome=Outcome.RECYCLE).exists()
-    return gate_readiness(gate, criteria, facts, settings_for(engagement), today, recycled=recycled)
+    settings = RiskSettings.for_organisation(engagement.organisation_id)
+    return gate_readiness(gate, criteria, facts, settings, today, recycled=recycled)

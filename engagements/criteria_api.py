@@ -11,9 +11,9 @@ from ninja import Field, Path, Router, Schema
 from accounts.access import get_scoped
 from api.access import ObjectId, requires
 
-from .criteria import gate_readiness, settings_for
+from .criteria import gate_readiness
 from .facts import facts_for
-from .models import Engagement, Gate, GateCriterion
+from .models import Engagement, Gate, GateCriterion, RiskSettings
 
 router = Router(tags=["engagements"])
 GateNumber = Annotated[int, Path(ge=1, le=3)]
@@ -61,5 +61,6 @@ def gate_readiness_route(request, engagement_id: ObjectId, number: GateNumber):
     criteria = GateCriterion.objects.restrict(membership).filter(gate=gate).for_gate()
     today = timezone.localdate()
     facts = facts_for(engagement, today, with_money=False)
-    readiness = gate_readiness(gate, list(criteria), facts, settings_for(engagement), today)
+    settings = RiskSettings.for_organisation(engagement.organisation_id)
+    readiness = gate_readiness(gate, list(criteria), facts, settings, today)
     return {"gate": gate.number} | readiness.snapshot()

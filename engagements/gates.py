@@ -175,15 +175,16 @@ def overridden_musts(outcome: str, readiness) -> list[str]:
 
 
 def against_votes(outcome: str, tally) -> bool:
-    """Whether `outcome` goes against the gatekeepers' rule: a Go-type outcome when the tally
-    fails, No-Go when it passes. No gatekeepers, or votes still open (`passes` None): never.
-    Hold and Recycle decide nothing the votes were about, so they are never against them."""
-    passes = getattr(tally, "passes", None)
-    if passes is None:
+    """Whether `outcome` goes against the gatekeepers' rule. Once gatekeepers are named, a
+    Go-type outcome is against the votes unless the tally passes — votes still pending count
+    as not (yet) approving, so under "all" with 2 of 3 approving and 1 pending a Go needs a
+    reason —, and No-Go is against them when the tally passes. No gatekeepers: never. Hold
+    and Recycle decide nothing the votes were about, so they are never against them."""
+    if tally is None or not getattr(tally, "gatekeepers", None):
         return False
-    return (outcome in GO_OUTCOMES and passes is False) or (
-        outcome == Outcome.NO_GO and passes is True
-    )
+    if outcome in GO_OUTCOMES:
+        return tally.passes is not True
+    return outcome == Outcome.NO_GO and tally.passes is True
 
 
 def evidence_errors(
@@ -201,10 +202,16 @@ def evidence_errors(
             + "."
         )
     if against_votes(outcome, tally) and not vote_reason.strip():
-        errors["vote_reason"] = (
-            f"The gatekeepers' votes do not support this decision ({tally.summary}): say why "
-            "you decide against them."
-        )
+        if outcome in GO_OUTCOMES and tally.passes is None:
+            errors["vote_reason"] = (
+                f"The gatekeepers' votes do not approve this yet ({tally.summary}): say why "
+                "you decide before they do."
+            )
+        else:
+            errors["vote_reason"] = (
+                f"The gatekeepers' votes do not support this decision ({tally.summary}): say "
+                "why you decide against them."
+            )
     return errors
 
 
@@ -233,7 +240,7 @@ def condition_errors(
 ) -> list[str]:
     """What is wrong with the conditions of a decision: Conditional Go needs at least one;
     each has a title, an owner (one of `allowed_owner_ids` when given: the organisation's
-    insiders and the engagement's vendor contacts) and a due date after the decision date and
+    insiders, `conditions.condition_owners`) and a due date after the decision date and
     no later than 2100. Other outcomes take no conditions (callers drop them)."""
     if outcome != Outcome.CONDITIONAL_GO:
         return []
@@ -248,8 +255,9 @@ def condition_errors(
             errors.append(f"{name}: choose who owns it.")
         elif allowed_owner_ids is not None and condition.owner.pk not in allowed_owner_ids:
             errors.append(
-                f"{name}: {person(condition.owner)} is neither a member of your organisation "
-                "nor a vendor contact of this engagement."
+                f"{name}: {person(condition.owner)} may not own it: a condition is owned by "
+                "one of your organisation's own people (the client confirms it met), never by "
+                "a vendor contact or someone outside the organisation."
             )
         if condition.due_date is None:
             errors.append(f"{name}: give its due date.")

@@ -27,9 +27,11 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from .facts import Facts, load_facts
+from .milestone_norms import milestones_by_phase
 from .models import Engagement, EngagementStatus, PhaseStatus
+from .models.core import DERIVED_FIELDS
 from .models.radar import RiskSettings
-from .money import budget_approved, change_totals
+from .money import budget_approved_now
 from .planning import plan_warnings
 from .risks import Risk, risk_radar
 
@@ -74,15 +76,7 @@ def prefetched_milestones(engagement: Engagement) -> dict[int, list] | None:
     cache = getattr(engagement, "_prefetched_objects_cache", {})
     if "milestones" not in cache:
         return None
-    return _by_phase_number(engagement, cache["milestones"])
-
-
-def _by_phase_number(engagement: Engagement, milestones: Iterable) -> dict[int, list]:
-    numbers = {phase.pk: phase.number for phase in engagement.phase_list}
-    grouped: dict[int, list] = {}
-    for milestone in milestones:
-        grouped.setdefault(numbers.get(milestone.phase_id, 0), []).append(milestone)
-    return grouped
+    return milestones_by_phase(engagement.phase_list, cache["milestones"])
 
 
 def engagement_health(
@@ -108,7 +102,8 @@ def engagement_health(
     notes = []
     if engagement.status == EngagementStatus.ON_HOLD:
         notes.append("On hold at a gate.")
-    warnings = plan_warnings(engagement.phase_list, _by_phase_number(engagement, facts.milestones))
+    by_phase = milestones_by_phase(engagement.phase_list, facts.milestones)
+    warnings = plan_warnings(engagement.phase_list, by_phase)
     if red:
         colour = "red"
     elif amber or warnings or notes:
@@ -122,13 +117,6 @@ def engagement_health(
     return Health(colour, reasons, warnings, risks)
 
 
-def risk_settings(organisation_id: int) -> RiskSettings:
-    """The organisation's thresholds (one query), or the guide's defaults, unsaved."""
-    return RiskSettings.objects.filter(organisation_id=organisation_id).first() or (
-        RiskSettings.defaults()
-    )
-
-
 def healths_for(engagements: Iterable[Engagement], membership, today: date) -> dict[int, Health]:
     """{engagement id: live health} as `membership` may read it (money and internal risks
     only for insiders), in a fixed number of queries: the facts and the settings. The
@@ -138,7 +126,7 @@ def healths_for(engagements: Iterable[Engagement], membership, today: date) -> d
         return {}
     with_money = membership.can("engagement.view_internal")
     facts = load_facts(engagements, today, with_money=with_money)
-    settings = risk_settings(membership.organisation_id)
+    settings = RiskSettings.for_organisation(membership.organisation_id)
     return {
         e.pk: engagement_health(e, facts[e.pk], settings, today, with_money=with_money)
         for e in engagements
@@ -153,15 +141,7 @@ def health_for(engagement: Engagement, membership, today: date) -> Health:
 # --- The stored copy ---------------------------------------------------------------------
 
 REFRESH_BATCH = 200
-STORED_FIELDS = [
-    "health",
-    "health_reason",
-    "risk_titles",
-    "health_refreshed_at",
-    "next_gate_due",
-    "spent_to_date",
-    "budget_approved",
-]
+STORED_FIELDS = DERIVED_FIELDS  # what the refresh writes: the engagement's derived fields
 REASON_LENGTH = Engagement._meta.get_field("health_reason").max_length
 
 
@@ -217,11 +197,10 @@ def next_gate_due(engagement: Engagement) -> date | None:
 def stored_figures(engagement: Engagement, facts: Facts) -> None:
     """Set what the portfolio reads instead of computing per row: `next_gate_due`,
     `spent_to_date` (invoices) and `budget_approved` (the budget plus approved change
-    requests' money, `money.budget_approved`). `facts` loaded with money."""
+    requests' money, `money.budget_approved_now`). `facts` loaded with money."""
     engagement.next_gate_due = next_gate_due(engagement)
     engagement.spent_to_date = facts.spent or Decimal(0)
-    changes = change_totals(facts.change_requests, with_money=True)
-    engagement.budget_approved = budget_approved(engagement.budget, changes.money)
+    engagement.budget_approved = budget_approved_now(engagement.budget, facts.change_requests)
 
 
 def refresh_organisation_health(organisation_id: int, today: date | None = None) -> int:

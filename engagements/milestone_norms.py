@@ -318,3 +318,13 @@ def lacks_hardening(
     if judged_development(phases, milestones) is None:
         return False
     return not any(is_hardening(m.title) for n in (2, 3) for m in milestones.get(n, ()))
+
+
+def milestones_by_phase(phases: Iterable, milestones: Iterable) -> dict[int, list]:
+    """{phase number: its milestones}, the shape the norms read, from saved rows (each with
+    `phase_id`) and the engagement's phases; a milestone of no listed phase goes under 0."""
+    numbers = {phase.pk: phase.number for phase in phases}
+    grouped: dict[int, list] = {}
+    for milestone in milestones:
+        grouped.setdefault(numbers.get(milestone.phase_id, 0), []).append(milestone)
+    return grouped

@@ -34,6 +34,13 @@ def budget_approved(budget: Decimal, approved_change_money: Decimal) -> Decimal:
     return budget + approved_change_money
 
 
+def budget_approved_now(budget: Decimal, change_requests: Iterable) -> Decimal:
+    """The budget approved today from the engagement's change-request rows (their status and
+    money, read already): `budget_approved` over `change_totals`. The one way the page, the
+    board PDF, the baseline a Go saves, the radar and the stored figures compute it."""
+    return budget_approved(budget, change_totals(change_requests, with_money=True).money)
+
+
 @dataclass(frozen=True)
 class Forecast:
     amount: Decimal | None  # None: no run rate yet

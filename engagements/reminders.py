@@ -31,11 +31,13 @@ from django.utils import timezone
 from accounts.models import Membership
 from accounts.roles import Role
 
+from .conditions import condition_owners
 from .criteria import criteria_by_gate, gate_readiness
 from .enums import EngagementStatus
 from .facts import Facts, load_facts
 from .models import Engagement, Gate, Reminder, ReminderKind, RiskSettings
 from .models.weekly import week_label
+from .votes import gatekeeper_candidates
 from .weekly_overview import iso_week
 
 BATCH_SIZE = 200
@@ -86,7 +88,12 @@ def due_reminders(engagement_ids: Sequence[int], today: date) -> list[Due]:
             pk__in=engagement_ids, status=EngagementStatus.ACTIVE
         ).prefetch_related(
             "phases",
-            Prefetch("gates", Gate.objects.prefetch_related(Prefetch("gatekeepers", keepers))),
+            Prefetch(
+                "gates",
+                Gate.objects.prefetch_related(
+                    Prefetch("gatekeepers", gatekeeper_candidates(Membership.objects.all()))
+                ),
+            ),
             Prefetch("vendor_contacts", keepers),
         )
     )
@@ -94,11 +101,15 @@ def due_reminders(engagement_ids: Sequence[int], today: date) -> list[Due]:
         return []
     facts = load_facts(engagements, today, with_money=True)
     organisation_ids = {e.organisation_id for e in engagements}
+    # The insiders of each organisation (who may own a condition), read in the batch: a
+    # condition's owner who left or became a vendor contact is not reminded.
     owners: dict[int, list] = {pk: [] for pk in organisation_ids}
-    for membership in keepers.filter(
-        organisation_id__in=organisation_ids, role=Role.OWNER, user__is_active=True
-    ):
-        owners[membership.organisation_id].append(membership.user)
+    insiders: dict[int, set[int]] = {pk: set() for pk in organisation_ids}
+    members = keepers.filter(organisation_id__in=organisation_ids, user__is_active=True)
+    for membership in condition_owners(members):
+        insiders[membership.organisation_id].add(membership.user_id)
+        if membership.role == Role.OWNER:
+            owners[membership.organisation_id].append(membership.user)
     thresholds = {
         s.organisation_id: s
         for s in RiskSettings.objects.filter(organisation_id__in=organisation_ids)
@@ -111,7 +122,7 @@ def due_reminders(engagement_ids: Sequence[int], today: date) -> list[Due]:
         item = facts[engagement.pk]
         org_owners = owners[engagement.organisation_id]
         due += _missing_report(engagement, item, today)
-        due += _conditions(engagement, item, today, week)
+        due += _conditions(engagement, item, today, week, insiders[engagement.organisation_id])
         gate = engagement.next_gate
         if gate is None:
             continue
@@ -166,6 +177,12 @@ def _mail(reminder: Due) -> None:
     send_mail(reminder.title, body, None, [reminder.recipient.email])
 
 
+def _when(due_date: date, today: date) -> str:
+    if due_date < today:
+        return f"overdue since {due_date:%-d %b %Y}"
+    return f"due on {due_date:%-d %b %Y}"
+
+
 def _url(name: str, *args, anchor: str = "") -> str:
     path = reverse(f"engagements:{name}", args=args)
     return settings.SITE_URL.rstrip("/") + path + (f"#{anchor}" if anchor else "")
@@ -210,11 +227,8 @@ def _gate_due(engagement, gate, owners, today: date, week: str) -> list[Due]:
     due_date = gate.due_date
     if due_date is None or due_date > today + timedelta(days=GATE_DUE_DAYS):
         return []
-    keepers = [m.user for m in gate.gatekeepers.all() if m.role != Role.VENDOR]
-    if due_date < today:
-        when = f"overdue since {due_date:%-d %b %Y}"
-    else:
-        when = f"due on {due_date:%-d %b %Y}"
+    keepers = [m.user for m in gate.gatekeepers.all()]  # `gatekeeper_candidates` only
+    when = _when(due_date, today)
     return [
         Due(
             kind=ReminderKind.GATE_DUE,
@@ -234,16 +248,17 @@ def _gate_due(engagement, gate, owners, today: date, week: str) -> list[Due]:
     ]
 
 
-def _conditions(engagement, item: Facts, today: date, week: str) -> list[Due]:
+def _conditions(engagement, item: Facts, today: date, week: str, insiders: set[int]) -> list[Due]:
+    """To each open condition's owner, while they still may own it (`insiders`: the user ids
+    `conditions.condition_owners` allows in the engagement's organisation)."""
     horizon = today + timedelta(days=CONDITION_DUE_DAYS)
     found = []
     for condition in item.open_conditions:
-        if condition.due_date > horizon or not _active([condition.owner]):
+        if condition.due_date > horizon or condition.owner_id not in insiders:
             continue
-        if condition.due_date < today:
-            when = f"overdue since {condition.due_date:%-d %b %Y}"
-        else:
-            when = f"due on {condition.due_date:%-d %b %Y}"
+        if not _active([condition.owner]):
+            continue
+        when = _when(condition.due_date, today)
         found.append(
             Due(
                 kind=ReminderKind.CONDITION_DUE,

@@ -6,9 +6,8 @@ The board go/no-go summary of a gate: the first page a board member decides from
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 
-from django.db.models import Sum, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -18,23 +17,21 @@ from accounts.templatetags.people import person
 from accounts.tenancy import RestrictedPrefetch
 from reports.registry import ReportType, register
 
-from .baselines import baseline_drift, plan_drift_days
+from .baselines import baseline_panel
 from .charts import phase_timeline
 from .conditions import is_overdue
 from .enums import EngagementStatus, PhaseStatus
-from .health import health_for, prefetched_milestones
+from .facts import facts_for
+from .health import engagement_health, prefetched_milestones
 from .models import (
-    ChangeRequest,
-    ChangeRequestStatus,
     Engagement,
     Gate,
     GateCondition,
     GateDecision,
     Kpi,
     Phase,
-    PlanBaseline,
+    RiskSettings,
 )
-from .money import budget_approved
 from .planning import plan_warnings
 
 # A phase after a stopped one never runs, whatever status its row still has.
@@ -68,14 +65,21 @@ def build_context(gate: Gate, membership) -> dict:
     running = [row["phase"] for row in rows if row["status"] != CANCELLED]
     # The milestone norms too (R04, R25, R27): `with_plan` prefetched the milestones.
     warnings = plan_warnings(running, prefetched_milestones(engagement))
-    health = health_for(engagement, membership, today)
+    with_money = membership.can("engagement.view_internal")
+    facts = facts_for(engagement, today, with_money=with_money)
+    settings = RiskSettings.for_organisation(engagement.organisation_id)
+    health = engagement_health(engagement, facts, settings, today, with_money=with_money)
     if warnings and health.colour == "green":
         # A board must not read "Green" beside a plan that breaks the guide's norms.
         health = replace(health, colour="amber")
     decision = gate.final_decision or gate.latest_decision
     return {
         **gate_evidence(gate, gate.final_decision, membership, today),
-        **baseline_context(engagement, phases, membership),
+        "baseline": (
+            baseline_panel(engagement, facts, with_money=with_money)
+            if membership.can("gate.view")
+            else None
+        ),
         "engagement": engagement,
         "gate": gate,
         "decision": decision,
@@ -115,23 +119,6 @@ def gate_evidence(gate: Gate, final: GateDecision | None, membership, today) -> 
         "votes": votes,
         "conditions": conditions,
     }
-
-
-def baseline_context(engagement: Engagement, phases: list[Phase], membership) -> dict:
-    """The current plan against the last approved baseline, budget approved then and now."""
-    baseline = PlanBaseline.objects.restrict(membership).filter(engagement=engagement).last()
-    if baseline is None:
-        return {"baseline": None}
-    drift = baseline_drift(baseline, phases)
-    panel = {"baseline": baseline, "rows": drift, "plan_days": plan_drift_days(drift)}
-    if baseline.budget_approved is not None and engagement.budget is not None:
-        changes = ChangeRequest.objects.filter(
-            engagement=engagement, status=ChangeRequestStatus.APPROVED
-        ).aggregate(total=Sum("impact_money"))["total"]
-        now = budget_approved(engagement.budget, changes or Decimal(0))
-        panel |= {"budget_then": baseline.budget_approved, "budget_now": now}
-        panel["budget_change"] = now - baseline.budget_approved
-    return {"baseline": panel}
 
 
 def phase_rows(phases: list[Phase]) -> list[dict]:

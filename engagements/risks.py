@@ -30,11 +30,11 @@ from django.urls import reverse
 from .baselines import baseline_drift, plan_drift_days
 from .enums import ConditionStatus, EngagementStatus, PhaseStatus
 from .facts import Facts, age_in_days
-from .milestone_norms import lacks_hardening
+from .milestone_norms import lacks_hardening, milestones_by_phase
 from .models.checklists import ChecklistList, ItemStatus
 from .models.radar import RiskSettings
 from .money import (
-    budget_approved,
+    budget_approved_now,
     change_totals,
     forecast,
     is_closed,
@@ -139,7 +139,8 @@ def _no_usable_data(facts: Facts, settings: RiskSettings, today: date) -> Risk |
 
 def _poc_as_production(facts: Facts) -> Risk | None:
     phases = list(_phases(facts).values())
-    if not lacks_hardening(phases, _milestones_by_phase(facts)):
+    grouped = milestones_by_phase(facts.engagement.phase_list, facts.milestones)
+    if not lacks_hardening(phases, grouped):
         return None
     reason = (
         "No production-hardening milestone before the production phase: PoCs use hardcoded "
@@ -147,14 +148,6 @@ def _poc_as_production(facts: Facts) -> Risk | None:
     )
     link = _url("milestones", facts.engagement.pk)
     return Risk("poc_as_production", "PoC treated as production", reason, AMBER, link)
-
-
-def _milestones_by_phase(facts: Facts) -> dict[int, list]:
-    numbers = {p.pk: p.number for p in facts.engagement.phase_list}
-    grouped: dict[int, list] = {}
-    for milestone in facts.milestones:
-        grouped.setdefault(numbers.get(milestone.phase_id, 0), []).append(milestone)
-    return grouped
 
 
 def _scope_creep(facts: Facts, settings: RiskSettings, with_money: bool) -> Risk | None:
@@ -307,8 +300,7 @@ def _budget_overrun(facts: Facts, settings: RiskSettings, today: date) -> Risk |
     engagement = facts.engagement
     if facts.spent is None or engagement.budget is None:
         return None
-    totals = change_totals(facts.change_requests, with_money=True)
-    approved = budget_approved(engagement.budget, totals.money)
+    approved = budget_approved_now(engagement.budget, facts.change_requests)
     tolerance = Decimal(settings.budget_overrun_share) / 100
     limit = approved * (1 + tolerance)
     currency = engagement.currency

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -192,20 +193,14 @@ def tallies_for(gates: Sequence[Gate]) -> dict[int, Tally]:
             counts[gate_id] += 1
     rounds = {g.pk: counts[g.pk] if g.pk in counts else len(g.decisions.all()) for g in gates}
     keepers: dict[int, list] = {g.pk: [] for g in gates}
-    through = Gate.gatekeepers.through
-    links = through.objects.filter(gate_id__in=list(keepers)).select_related("membership__user")
-    for link in sorted(links, key=lambda k: _keeper_key(k.membership)):
-        keepers[link.gate_id].append(link.membership)
+    members = gatekeeper_candidates(Membership.objects.filter(gates_to_keep__in=list(keepers)))
+    for membership in members.annotate(gate_id=F("gates_to_keep")):
+        keepers[membership.gate_id].append(membership)
     votes: dict[int, list] = {g.pk: [] for g in gates}
     for vote in GateVote.objects.filter(gate_id__in=list(votes)).select_related("voter"):
         if vote.round == rounds[vote.gate_id]:
             votes[vote.gate_id].append(vote)
     return {g.pk: tally(keepers[g.pk], votes[g.pk], g.vote_rule, rounds[g.pk]) for g in gates}
-
-
-def _keeper_key(membership: Membership):
-    user = membership.user
-    return (user.first_name, user.last_name, user.email, membership.pk)
 
 
 def tally_for(gate: Gate) -> Tally:
@@ -236,7 +231,8 @@ def cast_vote(
     """Record `voter`'s vote on the gate's current round. Refused (VoteError) when they are
     not one of its gatekeepers, have already voted this round, or the gate is not open; when
     `expected_round` (the round the form was shown for) is given and a decision was recorded
-    meanwhile, the vote is not moved into the new round unseen. The gate's row lock orders
+    meanwhile, the vote is not moved into the new round unseen (stale); a round not begun
+    yet is invalid. The gate's row lock orders
     simultaneous votes; the unique constraint backs it up."""
     if choice not in VoteChoice.values:
         raise VoteError("Choose approve, reject or abstain.")
@@ -246,7 +242,7 @@ def cast_vote(
             reason = gate_closed_reason(engagement, locked.number, phases, decisions)
             if reason:
                 raise VoteError(reason, VoteError.CLOSED)
-            keeper = locked.gatekeepers.filter(user=voter).exclude(role=Role.VENDOR).first()
+            keeper = gatekeeper_candidates(locked.gatekeepers.all()).filter(user=voter).first()
             if keeper is None:
                 raise VoteError(
                     f"You are not a gatekeeper of gate {locked.number}: only the gatekeepers "
@@ -254,7 +250,13 @@ def cast_vote(
                     VoteError.NOT_GATEKEEPER,
                 )
             round_ = len(decisions)
-            if expected_round is not None and expected_round != round_:
+            if expected_round is not None and expected_round > round_:
+                raise VoteError(
+                    f"Round {expected_round} of gate {locked.number} has not begun: the "
+                    f"gatekeepers vote in round {round_} now. Reload the page and vote again.",
+                    VoteError.INVALID,
+                )
+            if expected_round is not None and expected_round < round_:
                 latest = decisions[-1]
                 raise VoteError(
                     f"Gate {locked.number} was decided meanwhile: "
@@ -301,12 +303,12 @@ def gatekeepers_closed_reason(engagement: Engagement, decisions: Sequence[GateDe
     return ""
 
 
-def gatekeeper_candidates(organisation_id: int):
-    """Who may be named: the organisation's internal members (board members included), never
-    vendor contacts."""
-    return _ordered_keepers(
-        Membership.objects.filter(organisation_id=organisation_id).exclude(role=Role.VENDOR)
-    )
+def gatekeeper_candidates(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """Who, of `memberships`, may be a gatekeeper: internal members (board members
+    included), never vendor contacts. The one rule for naming them (the form's choices and
+    `set_gatekeepers`) and for reading them (`tallies_for`, `cast_vote`, reminders): a
+    gatekeeper later made a vendor contact no longer votes or counts."""
+    return _ordered_keepers(memberships.exclude(role=Role.VENDOR))
 
 
 def set_gatekeepers(gate: Gate, memberships: Iterable[Membership], rule: str, *, by) -> list:
@@ -323,7 +325,8 @@ def set_gatekeepers(gate: Gate, memberships: Iterable[Membership], rule: str, *,
         if reason:
             raise VoteError(reason, VoteError.CLOSED)
         Organisation.objects.select_for_update().filter(pk=engagement.organisation_id).first()
-        allowed = list(gatekeeper_candidates(engagement.organisation_id).filter(pk__in=chosen))
+        members = Membership.objects.filter(organisation_id=engagement.organisation_id)
+        allowed = list(gatekeeper_candidates(members).filter(pk__in=chosen))
         if len(allowed) != len(chosen):
             raise VoteError(
                 "One of those people is no longer an internal member here; reload the page."

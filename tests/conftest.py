@@ -284,3 +284,15 @@ def api():
 def reached_gate(engagement):
     """Gate 1 of the `engagement` fixture: reached from the start, so reports may be asked."""
     return engagement.gates.get(number=1)
+
+
+@pytest.fixture
+def gate(engagement, owner, board, procurement):
+    """Gate 1 with three gatekeepers (owner, board member, procurement), majority rule."""
+    from engagements.enums import VoteRule
+    from engagements.votes import set_gatekeepers
+
+    gate = engagement.gates.get(number=1)
+    members = [u.memberships.get() for u in (owner, board, procurement)]
+    set_gatekeepers(gate, members, VoteRule.MAJORITY, by=owner)
+    return gate

@@ -19,7 +19,7 @@ from api.models import ApiToken, hash_token
 from engagements.models import Outcome
 from reports.models import ReportJob
 
-from .conftest import decide, make_engagement
+from .conftest import decide, make_engagement, make_member
 
 LIST = "/api/engagements"
 REPORTS = "/api/reports"
@@ -203,18 +203,32 @@ def test_vendor_contacts_do_not_receive_budgets_or_reasons(api, owner, assigned_
 
 
 def test_vendor_contacts_do_not_receive_deliberations(api, owner, assigned_vendor, engagement):
-    decide(engagement, 1, Outcome.GO, owner, rationale="Secret board debate.", attendees="CFO")
+    keeper = make_member(engagement.organisation, Role.BOARD, email="keeper@acme.test")
+    engagement.gates.get(number=1).gatekeepers.add(keeper.memberships.get())
+    secrets = {"override_reason": "Board override.", "vote_reason": "Keeper on leave."}
+    decide(
+        engagement,
+        1,
+        Outcome.GO,
+        owner,
+        rationale="Secret board debate.",
+        attendees="CFO",
+        **secrets,
+    )
     for path in ("gates", "decisions"):
         url = f"{detail_url(engagement)}/{path}"
-        insider = json.dumps(api(token_for(owner, name=path)).get(url).json())
+        insider = api(token_for(owner, name=path)).get(url).json()
+        kept = insider[0]["decisions"][0] if path == "gates" else insider[0]
+        assert {name: kept[name] for name in secrets} == secrets
+        insider = json.dumps(insider)
         assert "Secret board debate." in insider and "CFO" in insider
         response = api(token_for(assigned_vendor, name=path)).get(url)
         assert response.status_code == 200
         body = response.json()
         decision = body[0]["decisions"][0] if path == "gates" else body[0]
         assert decision["outcome"] == "go" and decision["gate"] == 1
-        assert "rationale" not in decision and "attendees" not in decision
-        assert "Secret board debate." not in json.dumps(body)
+        assert not {"rationale", "attendees", "override_reason", "vote_reason"} & set(decision)
+        assert "Secret board debate." not in json.dumps(body) and "leave" not in json.dumps(body)
 
 
 def test_a_vendor_contact_lists_only_the_engagements_assigned_to_them(api, org, owner, vendor):

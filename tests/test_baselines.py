@@ -12,8 +12,10 @@ from django.urls import reverse
 
 from engagements import change_requests as workflow
 from engagements.baselines import baseline_drift, plan_drift_days
-from engagements.models import ChangeRequest, Outcome, PlanBaseline
+from engagements.facts import facts_for
+from engagements.models import ChangeRequest, Engagement, Outcome, PlanBaseline, RiskSettings
 from engagements.reports import build_context
+from engagements.risks import risk_radar
 
 from .conftest import decide
 
@@ -79,7 +81,7 @@ def test_the_baseline_budget_includes_approved_change_requests(engagement, owner
     assert decision.baseline.budget_approved == Decimal(280000)
 
 
-def test_the_page_shows_drift_after_a_recycle_and_budget_to_insiders_only(
+def test_the_page_shows_drift_after_a_recycle_to_insiders_only(
     client_for, engagement, owner, assigned_vendor
 ):
     decide(engagement, 1, Outcome.GO, owner, on=date(2026, 3, 2))
@@ -92,8 +94,26 @@ def test_the_page_shows_drift_after_a_recycle_and_budget_to_insiders_only(
     assert "Plan against the last approved baseline" in page
     assert "21 days later" in panel and "<strong>+21</strong>" in panel
     assert "Budget approved then" in panel
+    # The plan a Go approved is the company's deliberation (PlanBaseline has no vendor path).
     vendor_page = client_for(assigned_vendor).get(url).content.decode()
-    assert "21 days later" in vendor_page and "Budget approved then" not in vendor_page
+    assert "baseline-heading" not in vendor_page and "21 days later" not in vendor_page
+
+
+def test_a_vendor_contacts_facts_and_radar_carry_no_baseline(engagement, owner):
+    decide(engagement, 1, Outcome.GO, owner, on=date(2026, 3, 2))
+    phase = engagement.phases.get(number=3)  # the plan's end
+    phase.planned_end = date.fromordinal(phase.planned_end.toordinal() + 60)
+    phase.save(update_fields=["planned_end"])
+    engagement = Engagement.objects.prefetch_related("phases").get(pk=engagement.pk)
+    today, settings = date(2026, 3, 10), RiskSettings.defaults()
+    insider = facts_for(engagement, today, with_money=True)
+    outsider = facts_for(engagement, today, with_money=False)
+    assert insider.baseline is not None and outsider.baseline is None
+    quoted = "60 days after the baseline approved on 2 Mar 2026"
+    reasons = [r.reason for r in risk_radar(insider, settings, today, with_money=True)]
+    assert any(quoted in reason for reason in reasons)
+    reasons = [r.reason for r in risk_radar(outsider, settings, today, with_money=False)]
+    assert not any("baseline" in reason for reason in reasons)
 
 
 def test_no_baseline_panel_before_the_first_go(client_for, engagement, owner):

@@ -66,14 +66,19 @@ def test_a_condition_due_too_early_or_too_late_is_refused(engagement, owner, due
 
 
 @pytest.mark.django_db
-def test_a_condition_owned_by_an_outsider_is_refused(engagement, owner, outsider, vendor):
-    with pytest.raises(GateError, match="neither a member of your organisation"):
+def test_a_condition_owned_by_an_outsider_or_a_vendor_contact_is_refused(
+    client_for, engagement, owner, outsider, vendor
+):
+    with pytest.raises(GateError, match="someone outside the organisation"):
         conditional_go(engagement, owner, condition_owner=outsider)
-    # An unassigned vendor contact is no owner either; an assigned one is.
-    with pytest.raises(GateError, match="nor a vendor contact"):
-        conditional_go(engagement, owner, condition_owner=vendor)
+    # The client confirms a condition met: even an assigned vendor contact owns none.
     engagement.vendor_contacts.add(vendor.memberships.get())
-    conditional_go(engagement, owner, condition_owner=vendor)
+    with pytest.raises(GateError, match="never by a vendor contact"):
+        conditional_go(engagement, owner, condition_owner=vendor)
+    assert not GateDecision.objects.exists() and not GateCondition.objects.exists()
+    page = client_for(owner).get(reverse("engagements:detail", args=[engagement.pk]))
+    choices = page.content.decode().split('name="conditions-0-owner"')[1].split("</select>")[0]
+    assert f'value="{owner.pk}"' in choices and f'value="{vendor.pk}"' not in choices
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ and printed, with the readiness and the votes as they stood."""
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -56,8 +57,9 @@ def gatekeepers(engagement, org, choices, rule=VoteRule.MAJORITY, number=1):
 
 
 class FakeTally:
-    def __init__(self, passes):
+    def __init__(self, passes, gatekeepers=("a", "b", "c")):
         self.passes, self.summary = passes, "1 of 3 approve (majority needed: 2)"
+        self.gatekeepers = list(gatekeepers)
 
 
 @pytest.mark.parametrize(
@@ -69,16 +71,34 @@ class FakeTally:
         (Outcome.GO, True, False),
         (Outcome.NO_GO, False, False),
         (Outcome.HOLD, False, False),
-        (Outcome.GO, None, False),
+        (Outcome.RECYCLE, True, False),
+        # Votes still pending: a Go-type outcome has not been approved yet.
+        (Outcome.GO, None, True),
+        (Outcome.CONDITIONAL_GO, None, True),
+        (Outcome.NO_GO, None, False),
+        (Outcome.HOLD, None, False),
     ],
 )
-def test_against_the_votes_is_a_go_the_votes_refuse_or_a_no_go_they_pass(outcome, passes, against):
+def test_against_the_votes_is_a_go_they_have_not_passed_or_a_no_go_they_pass(
+    outcome, passes, against
+):
     assert against_votes(outcome, FakeTally(passes)) is against
 
 
 def test_no_gatekeepers_means_no_vote_to_go_against():
     assert not against_votes(Outcome.GO, None)
+    assert not against_votes(Outcome.GO, FakeTally(None, gatekeepers=()))
     assert evidence_errors(Outcome.GO, None, None, "", "") == {}
+
+
+def test_all_rule_with_two_approvals_and_one_pending_needs_a_reason_for_go():
+    keepers = [SimpleNamespace(user_id=n) for n in (1, 2, 3)]
+    votes = [SimpleNamespace(voter_id=n, choice="approve") for n in (1, 2)]
+    pending = tally(keepers, votes, VoteRule.ALL)
+    assert pending.passes is None and against_votes(Outcome.GO, pending)
+    errors = evidence_errors(Outcome.GO, None, pending, "", "")
+    assert "do not approve this yet (2 of 3 approve" in errors["vote_reason"]
+    assert not against_votes(Outcome.NO_GO, pending) and not against_votes(Outcome.HOLD, pending)
 
 
 def test_a_reason_given_when_nothing_is_overridden_is_not_kept():

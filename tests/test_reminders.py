@@ -96,6 +96,26 @@ def test_a_condition_due_within_three_days_reminds_its_owner(
     assert send_reminders(date(2026, 3, 17)) == 0
 
 
+def test_a_conditions_owner_who_lost_access_is_not_reminded(
+    engagement, owner, procurement, board, mailoutbox
+):
+    decision = decide(engagement, 1, Outcome.GO, owner)
+    for who in (procurement, board):
+        GateCondition.objects.create(
+            engagement=engagement,
+            decision=decision,
+            title=f"Task of {who.email}",
+            owner=who,
+            due_date=date(2026, 3, 12),
+        )
+    procurement.memberships.update(role=Role.VENDOR)  # demoted to vendor contact
+    board.memberships.all().delete()  # removed from the organisation
+    assert send_reminders(date(2026, 3, 10)) == 0
+    procurement.memberships.update(role=Role.PROCUREMENT)
+    assert send_reminders(date(2026, 3, 10)) == 1
+    assert mailoutbox[0].to == [procurement.email]
+
+
 def test_stale_evidence_on_the_next_gate_reminds_the_owners(engagement, owner, board, mailoutbox):
     today = date(2026, 2, 10)
     GateCriterion.objects.create(

@@ -23,7 +23,7 @@ from engagements.models import (
     RiskSettings,
     WeeklyReport,
 )
-from engagements.models.core import GateDecision
+from engagements.models.gates import GateDecision
 from engagements.risks import risk_radar
 
 # make_engagement's plan: PoC 5 Jan → 2 Mar 2026, development → 22 Jun, handover → late Jul.

@@ -86,15 +86,6 @@ def test_a_vote_by_someone_no_longer_a_gatekeeper_is_shown_not_counted():
 # --- Workflows ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def gate(engagement, owner, board, procurement):
-    """Gate 1 with three gatekeepers (owner, board member, procurement), majority rule."""
-    gate = engagement.gates.get(number=1)
-    members = [u.memberships.get() for u in (owner, board, procurement)]
-    set_gatekeepers(gate, members, VoteRule.MAJORITY, by=owner)
-    return gate
-
-
 def test_two_of_three_gatekeepers_approving_pass_the_gate(gate, owner, board, procurement):
     cast_vote(gate, voter=owner, choice=APPROVE, comment="KPI met on our data.")
     assert tally_for(gate).passes is None

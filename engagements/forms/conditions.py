@@ -27,7 +27,7 @@ class ConditionForm(forms.Form):
         self.fields["owner"].queryset = owners
         self.fields["owner"].empty_label = "Choose…"
         self.fields["owner"].error_messages["invalid_choice"] = (
-            "Choose someone from your organisation or this engagement's vendor contacts."
+            "Choose someone from your organisation: vendor contacts do not own conditions."
         )
 
     def clean(self):

@@ -243,7 +243,8 @@ class DecisionForm(forms.ModelForm):
             "new_end_date": "Recycle repeats the phase until this date.",
             "override_reason": "Needed only for Go or Conditional Go while a must-meet "
             "criterion is unmet; recorded and printed with the decision.",
-            "vote_reason": "Needed only when the decision goes against the gatekeepers' rule.",
+            "vote_reason": "Needed only when the decision goes against the gatekeepers' rule: "
+            "Go or Conditional Go before their votes pass it, No-Go once they have.",
         }
         error_messages = {
             "rationale": {"required": "Say why: the rationale is part of the record."},
@@ -263,13 +264,15 @@ class DecisionForm(forms.ModelForm):
             self.fields[
                 "override_reason"
             ].help_text = "Every must-meet criterion is met: no override needed."
-        if getattr(tally, "passes", None) is not None:
-            side = "Go" if tally.passes else "No-Go"
-            self.fields[
-                "vote_reason"
-            ].help_text = (
-                f"The votes support {side} ({tally.summary}); deciding otherwise needs a reason."
-            )
+        if getattr(tally, "gatekeepers", None):
+            # As `gates.against_votes` judges: Go-type outcomes need the votes to pass.
+            if tally.passes:
+                needs = f"The votes approve ({tally.summary}): No-Go needs a reason."
+            elif tally.passes is False:
+                needs = f"The votes do not approve ({tally.summary}): Go needs a reason."
+            else:
+                needs = f"The votes have not approved yet ({tally.summary}): Go needs a reason."
+            self.fields["vote_reason"].help_text = needs
 
     def clean(self):
         cleaned = super().clean()

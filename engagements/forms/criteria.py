@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from ..criteria_actions import CRITERION_FIELDS
 from ..enums import CriterionCheck
 from ..models import GateCriterion
 from ..models.gate_reviews import MAX_WEIGHT
@@ -46,16 +47,7 @@ class CriterionForm(forms.ModelForm):
 
     class Meta:
         model = GateCriterion
-        fields = [
-            "title",
-            "kind",
-            "weight",
-            "met_by",
-            "threshold",
-            "checklist",
-            "checklist_keys",
-            "accept_vendor_data",
-        ]
+        fields = CRITERION_FIELDS
         error_messages = {"title": {"required": "Give the criterion a title."}}
         labels = {"kind": "Must-meet or should-meet"}
 

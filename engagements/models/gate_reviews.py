@@ -19,7 +19,8 @@ from handover.uploads import DocumentField
 from ..enums import ConditionStatus, CriterionCheck, CriterionKind, VoteChoice
 from ..planning import DATE_BOUNDS
 from .checklists import ChecklistList
-from .core import Engagement, Gate, GateDecision
+from .core import Engagement
+from .gates import Gate, GateDecision
 
 MAX_WEIGHT = 10
 

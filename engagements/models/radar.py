@@ -121,9 +121,16 @@ class RiskSettings(TenantModel):
         return cls(organisation=organisation)
 
     @classmethod
-    def for_organisation(cls, organisation: Organisation) -> RiskSettings:
-        """The organisation's settings, or the defaults (unsaved) when it has none: one query."""
-        return cls.objects.filter(organisation=organisation).first() or cls.defaults(organisation)
+    def for_organisation(cls, organisation: Organisation | int) -> RiskSettings:
+        """The organisation's settings (an `Organisation` or its id), or the defaults (unsaved)
+        when it has none: one query. The one lookup of an organisation's thresholds; batch
+        readers (`refresh_health`, reminders) read many organisations' rows at once."""
+        if isinstance(organisation, Organisation):
+            found = cls.objects.filter(organisation=organisation).first()
+            return found or cls.defaults(organisation)
+        return cls.objects.filter(organisation_id=organisation).first() or cls(
+            organisation_id=organisation
+        )
 
 
 class ReminderKind(models.TextChoices):

@@ -19,7 +19,7 @@ from accounts.access import get_scoped, member_required
 from accounts.tenancy import RestrictedPrefetch
 from handover.htmx import invalid_form_status, message_fragment, render_page
 
-from ..criteria import gate_readiness, settings_for
+from ..criteria import gate_readiness
 from ..criteria_actions import (
     CriterionError,
     delete_criterion,
@@ -30,7 +30,7 @@ from ..criteria_actions import (
 from ..enums import CriterionCheck, CriterionKind
 from ..facts import facts_for
 from ..forms.criteria import CriterionForm, EvidenceForm
-from ..models import Engagement, Gate, GateCriterion, GateDecision, Phase
+from ..models import Engagement, Gate, GateCriterion, GateDecision, Phase, RiskSettings
 
 TEMPLATE = "engagements/gates/criteria.html"
 
@@ -83,7 +83,8 @@ def _context(request, gate, *, editing=None, new_form=None, facts=None):
     engagement = gate.engagement
     criteria = list(GateCriterion.objects.restrict(request.membership).filter(gate=gate).for_gate())
     facts = facts or facts_for(engagement, today, with_money=False)
-    readiness = gate_readiness(gate, criteria, facts, settings_for(engagement), today)
+    settings = RiskSettings.for_organisation(engagement.organisation_id)
+    readiness = gate_readiness(gate, criteria, facts, settings, today)
     read_only = read_only_reason(gate)
     may_edit = request.membership.can("gate.edit") and not read_only
     if may_edit and new_form is None:

@@ -17,6 +17,7 @@ from accounts.tenancy import RestrictedPrefetch
 from handover.htmx import invalid_form_status, render_page
 
 from ..actions import create_engagement, record_decision, reschedule, start_due_engagements
+from ..baselines import baseline_panel
 from ..charts import phase_timeline
 from ..forms import (
     ADD_KPI,
@@ -38,7 +39,6 @@ from ..models.milestones import move_milestones
 from ..planning import LATEST, NORMS, PLAN_FIELDS, handover_note, kpi_warnings
 from .gate_card import (
     attach_conditions,
-    baseline_panel,
     conditions_form,
     conditions_prefetch,
     is_conditional_go,
@@ -307,7 +307,12 @@ def _detail_context(request, engagement, decision_form=None, conditions=None, ev
         "readiness": evidence.readiness,
         "tally": evidence.tally,
         "blocked": evidence.blocked,
-        "baseline": baseline_panel(engagement, evidence),
+        # The plan a Go approved is the company's deliberation: never a vendor contact's.
+        "baseline": (
+            baseline_panel(engagement, evidence.facts, with_money=evidence.with_money)
+            if membership.can("gate.view")
+            else None
+        ),
         "deciders": deciders,
         "today": today,
     }

@@ -1,6 +1,7 @@
 """What the engagement page's gate cards show beside the decision: the next gate's readiness
 and recommendation, the gatekeepers' tally, the conditions of Conditional Go decisions, why
-the next gate is closed while one is open, and the plan against the last approved baseline.
+the next gate is closed while one is open. (The plan against the last approved baseline is
+`baselines.baseline_panel`.)
 
 Read once per page from the facts the page's health reads too (`engagements.facts`), so the
 page's query count stays fixed whatever the engagement holds."""
@@ -9,21 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+
+from accounts.models import Membership
 from accounts.tenancy import RestrictedPrefetch
 
-from ..baselines import baseline_drift, plan_drift_days
-from ..conditions import is_overdue
+from ..conditions import condition_owners, is_overdue
 from ..criteria import gate_readiness
 from ..enums import Outcome
 from ..facts import Facts, facts_for
 from ..forms.conditions import condition_formset
-from ..forms.delivery import assignable_people
 from ..gates import open_condition_reason
-from ..health import risk_settings
-from ..models import ChangeRequestStatus, GateCondition, GateCriterion
-from ..money import budget_approved
+from ..models import GateCondition, GateCriterion, RiskSettings
 from ..votes import tally_for
 
 
@@ -49,7 +48,8 @@ def page_evidence(request, engagement, today: date) -> PageEvidence:
     membership = request.membership
     with_money = membership.can("engagement.view_internal")
     facts = facts_for(engagement, today, with_money=with_money)
-    evidence = PageEvidence(facts, risk_settings(engagement.organisation_id), with_money)
+    settings = RiskSettings.for_organisation(engagement.organisation_id)
+    evidence = PageEvidence(facts, settings, with_money)
     gate = engagement.next_gate
     if gate is None:
         return evidence
@@ -62,9 +62,15 @@ def page_evidence(request, engagement, today: date) -> PageEvidence:
 
 
 def conditions_form(request, engagement, data=None, decided_on=None):
-    """The Conditional Go's conditions formset: owners among the organisation's insiders and
-    this engagement's vendor contacts."""
-    owners = assignable_people(request.membership, engagement)
+    """The Conditional Go's conditions formset: owners among the organisation's insiders
+    (`conditions.condition_owners`), as the member may see them."""
+    members = condition_owners(Membership.objects.restrict(request.membership))
+    owners = (
+        get_user_model()
+        .objects.filter(memberships__in=members)
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )
     return condition_formset(data, owners=owners, decided_on=decided_on)
 
 
@@ -78,28 +84,6 @@ def attach_conditions(engagement, today: date) -> None:
     for gate in engagement.gate_list:
         for decision in gate.decision_list:
             decision.condition_list = by_decision.get(decision.pk, [])
-
-
-def baseline_panel(engagement, evidence: PageEvidence) -> dict | None:
-    """The plan against the last approved baseline, or None before the first Go."""
-    baseline = evidence.facts.baseline
-    if baseline is None:
-        return None
-    drift = baseline_drift(baseline, engagement.phase_list)
-    panel = {"baseline": baseline, "rows": drift, "plan_days": plan_drift_days(drift)}
-    if evidence.with_money and baseline.budget_approved is not None:
-        changes = sum(
-            (
-                c.impact_money or Decimal(0)
-                for c in evidence.facts.change_requests
-                if c.status == ChangeRequestStatus.APPROVED
-            ),
-            Decimal(0),
-        )
-        now = budget_approved(engagement.budget, changes)
-        panel |= {"budget_then": baseline.budget_approved, "budget_now": now}
-        panel["budget_change"] = now - baseline.budget_approved
-    return panel
 
 
 def is_conditional_go(data) -> bool:

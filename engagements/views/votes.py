@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from accounts.access import check_permission, get_scoped, member_required
 from accounts.models import Membership
-from accounts.roles import Role
 from accounts.templatetags.people import person
 from handover.htmx import invalid_form_status, render_page
 
@@ -78,7 +77,8 @@ class GatekeepersForm(forms.Form):
         choices=VoteRule.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the rule: all approve, or a majority."},
-        help_text="A decision against the votes under this rule needs a reason.",
+        help_text="A decision against the votes under this rule needs a reason: Go or "
+        "Conditional Go before the votes pass, No-Go once they have.",
     )
 
     def __init__(self, *args, candidates, **kwargs):
@@ -99,12 +99,7 @@ def _gate(request, pk: int, number: int):
 
 
 def _candidates(request):
-    return (
-        Membership.objects.restrict(request.membership)
-        .exclude(role=Role.VENDOR)
-        .select_related("user")
-        .order_by("user__first_name", "user__last_name", "user__email", "pk")
-    )
+    return votes.gatekeeper_candidates(Membership.objects.restrict(request.membership))
 
 
 @member_required("gate.view")
