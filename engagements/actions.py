@@ -106,6 +106,7 @@ def record_decision(
     override_reason: str = "",
     vote_reason: str = "",
     conditions: Sequence[ConditionInput] = (),
+    expected_round: int | None = None,
 ) -> GateDecision:
     """Record a gate decision and apply it, by the rules in `gates.py`, on the evidence as it
     stands when the locks are held: the gate's readiness (`criteria.readiness_for`) and its
@@ -143,6 +144,7 @@ def record_decision(
                 new_end_date=new_end_date,
                 today=today,
                 open_conditions=open_conditions,
+                expected_round=expected_round,
             )
             conditions = list(conditions) if outcome == Outcome.CONDITIONAL_GO else []
             errors = condition_errors(outcome, conditions, decided_on, _owner_ids(engagement))

@@ -78,14 +78,20 @@ def check_decision(
     new_end_date: date | None,
     today: date,
     open_conditions: Sequence[GateCondition] = (),
+    expected_round: int | None = None,
 ) -> None:
     """Raise `GateError` unless this decision may be recorded now. `earlier` are the gate's
     recorded decisions in order; `phases` are the engagement's three; `open_conditions` the
-    engagement's open Conditional-Go conditions."""
+    engagement's open Conditional-Go conditions; `expected_round` the number of decisions the
+    posting page showed (None: not from a page), so a stale tab is refused with
+    `field="round"`."""
     phase = next(p for p in phases if p.number == gate_number)
     reason = gate_closed_reason(engagement, gate_number, phases, earlier, open_conditions)
     if reason:
         raise GateError(reason)
+    reason = round_changed_reason(gate_number, earlier, expected_round)
+    if reason:
+        raise GateError(reason, field="round")
     if decided_on > today:
         raise GateError("A decision cannot be dated in the future: record it on the day.")
     if phase.actual_start and decided_on < phase.actual_start:
@@ -108,6 +114,24 @@ def check_decision(
         raise GateError(
             "That new end date pushes the later phases past 2100; choose an earlier one."
         )
+
+
+def round_changed_reason(
+    gate_number: int, earlier: Sequence[GateDecision], expected_round: int | None
+) -> str | None:
+    """Why a decision posted from a page that showed `expected_round` earlier decisions is
+    stale (someone recorded a Hold or Recycle since), or None. Final decisions are
+    `gate_closed_reason`'s."""
+    if expected_round is None or expected_round == len(earlier):
+        return None
+    if expected_round > len(earlier) or not earlier:
+        return "This form does not match the gate's decisions: reload the page and decide again."
+    latest = earlier[-1]
+    return (
+        f"While this page was open, gate {gate_number} was decided: "
+        f"{latest.get_outcome_display()} on {latest.decided_on:%-d %b %Y} by "
+        f"{person(latest.decided_by)}. Review the gate as it stands now and decide again."
+    )
 
 
 def gate_closed_reason(

@@ -20,7 +20,13 @@ def permission_denied(request, exception=None):
 
 def csrf_failure(request, reason=""):
     """A post whose CSRF check failed: most often a page left open across a log-out or log-in
-    elsewhere. Say what to do, in place for htmx."""
+    elsewhere. Logged out (cookies cleared, session gone): to log-in and back, as any post made
+    while logged out. Otherwise say what to do, in place for htmx."""
+    # Imported here: the logging configuration loads this module before the apps are ready.
+    from accounts.access import login_redirect
+
+    if not request.user.is_authenticated:
+        return login_redirect(request)
     message = "This page is out of date (you logged out or in elsewhere): reload it and try again."
     if getattr(request, "htmx", False):
         return message_fragment(request, message, level="error")

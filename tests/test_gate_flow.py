@@ -56,6 +56,38 @@ def test_a_stale_tab_is_told_what_changed_and_nothing_moves_to_the_next_gate(
     assert plain.status_code == 409 and "was already decided" in plain.content.decode()
 
 
+def test_a_tab_opened_before_a_hold_is_told_of_it_and_records_nothing(
+    client_for, owner, engagement
+):
+    """Gate 1 is not closed by a Hold, so the gate is still open: the round the page showed
+    (no decision yet) is what makes tab A's Conditional Go stale."""
+    client = client_for(owner)
+    page = client.get(reverse("engagements:detail", args=[engagement.pk])).content.decode()
+    assert re.search(r'name="expected_round" value="0"', page)
+    decide(engagement, 1, Outcome.HOLD, owner, on=date(2026, 3, 2))  # tab B
+    tab_a = decision_payload(outcome="go", expected_round="0", rationale="Tab A says go.")
+    response = client.post(decide_url(engagement, 1), tab_a)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "While this page was open, gate 1 was decided: Hold on 2 Mar 2026" in body
+    assert GateDecision.objects.filter(gate__engagement=engagement).count() == 1
+    htmx = client.post(decide_url(engagement, 1), tab_a, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 200 and "While this page was open" in htmx.content.decode()
+    # The refreshed page carries the new round, and deciding from it works.
+    response = client.post(decide_url(engagement, 1), tab_a | {"expected_round": "1"})
+    assert response.status_code == 302
+    assert engagement.gates.get(number=1).decisions.count() == 2
+
+
+def test_a_round_from_the_future_is_refused(client_for, owner, engagement):
+    response = client_for(owner).post(
+        decide_url(engagement, 1), decision_payload(expected_round="5")
+    )
+    assert response.status_code == 409
+    assert "does not match the gate" in response.content.decode()
+    assert not GateDecision.objects.filter(gate__engagement=engagement).exists()
+
+
 def test_a_decision_after_the_engagement_stopped_says_why(client_for, owner, engagement):
     decide(engagement, 1, Outcome.NO_GO, owner)
     response = client_for(owner).post(decide_url(engagement, 1), decision_payload())

@@ -109,3 +109,25 @@ def test_opening_a_post_only_address_goes_to_the_page_the_form_lives_on(
     assert browser.status_code == 302
     assert browser.url == reverse("engagements:detail", args=[engagement.pk])
     assert client_for(owner).get(url).status_code == 405  # a script still hears the truth
+
+
+def test_a_failed_csrf_check_when_logged_out_goes_to_log_in_and_back(engagement):
+    """Cookies cleared (no session, no CSRF cookie) and a form sent: the log-in page, then
+    back to the form's page — as any post made while logged out, not an 'out of date' 403."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    page = reverse("engagements:detail", args=[engagement.pk])
+    url = reverse("engagements:decide", args=[engagement.pk, 1])
+    response = client.post(
+        url,
+        decision_payload(),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver{page}",
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith(reverse("accounts:login"))
+    assert "next=" in response["HX-Redirect"] and str(engagement.pk) in response["HX-Redirect"]
+    plain = client.post(url, decision_payload(), HTTP_REFERER=f"http://testserver{page}")
+    assert plain.status_code == 302 and plain["Location"].startswith(reverse("accounts:login"))
+    assert "not saved" in client.get(plain["Location"]).content.decode()

@@ -214,6 +214,11 @@ class DecisionForm(forms.ModelForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose Go, Conditional Go, No-Go, Hold or Recycle."},
     )
+    # How many decisions the gate had when the page was shown: a Hold or Recycle recorded
+    # since makes this post stale (`gates.round_changed_reason`).
+    expected_round = forms.IntegerField(
+        required=False, min_value=0, max_value=1000, widget=forms.HiddenInput
+    )
 
     class Meta:
         model = GateDecision

@@ -193,6 +193,7 @@ def gate_decide(request, pk, number):
         decided_on=_posted_date(form),
     )
     conditional = is_conditional_go(request.POST)
+    stale = False  # decided (Hold, Recycle) since the page was shown
     if form.is_valid() and (not conditional or not posted_conditions or conditions.is_valid()):
         inputs = conditions.inputs() if conditional and posted_conditions else []
         try:
@@ -200,7 +201,8 @@ def gate_decide(request, pk, number):
                 gate, decided_by=request.user, conditions=inputs, **form.cleaned_data
             )
         except GateError as exc:
-            field = exc.field if exc.field in form.fields else None
+            stale = exc.field == "round"
+            field = exc.field if exc.field in form.fields and not stale else None
             if exc.field == "conditions":
                 conditions._non_form_errors = conditions.error_class([str(exc)])
             else:
@@ -215,10 +217,11 @@ def gate_decide(request, pk, number):
     engagement = _get_engagement_for_page(request, pk)
     evidence = page_evidence(request, engagement, today)
     status, rejection = 200, None
-    if form is not None and (engagement.next_gate_number != gate.number or evidence.blocked):
-        # A stale tab, or a gate an open condition keeps closed: the gate it posted for is not
-        # one to decide now. Say so in that gate's card, and never move the posted outcome
-        # into another gate's form.
+    moved_on = engagement.next_gate_number != gate.number or evidence.blocked
+    if form is not None and (moved_on or stale):
+        # A stale tab (the gate was decided, or moved on, since the page was shown), or a gate
+        # an open condition keeps closed: the gate it posted for is not one to decide now. Say
+        # so in that gate's card, and never move the posted outcome into another gate's form.
         rejection = Rejection(gate.number, _stale_reason(engagement, gate.number, form))
         form = conditions = None
         status = 409
@@ -280,7 +283,9 @@ def _detail_context(request, engagement, decision_form=None, conditions=None, ev
     can_decide = membership.can("gate.decide") and not evidence.blocked
     if decision_form is None and next_gate and can_decide:
         decision_form = DecisionForm(
-            initial={"decided_on": today}, readiness=evidence.readiness, tally=evidence.tally
+            initial={"decided_on": today, "expected_round": len(next_gate.decision_list)},
+            readiness=evidence.readiness,
+            tally=evidence.tally,
         )
     if conditions is None and decision_form is not None:
         conditions = conditions_form(request, engagement)
