@@ -1,12 +1,11 @@
-"""The engagements app's forms, one module per feature (core: engagements, plan, KPIs,
-decisions)."""
+"""The engagements app's forms, one module per feature (core: engagements, plan, KPIs;
+decisions: the gate decision)."""
 
 from .core import (  # noqa: F401  (what views and tests import from engagements.forms)
     ADD_KPI,
     DATE,
     BaseKpiFormSet,
     BasePhaseFormSet,
-    DecisionForm,
     EngagementEditForm,
     EngagementForm,
     FigureField,
@@ -20,3 +19,4 @@ from .core import (  # noqa: F401  (what views and tests import from engagements
     with_another_kpi,
     without_errors,
 )
+from .decisions import DecisionForm  # noqa: F401
