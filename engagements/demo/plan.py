@@ -133,7 +133,7 @@ def _milestones(i, engagement, phases, today, owner, vendor):
         due = phase.planned_start + timedelta(weeks=weeks_in)
         if late and "versioning" in title:
             due = phase.planned_start + timedelta(weeks=12)
-        if i % 13 == 9 and "pipeline deployed" in title:
+        if i % 27 in (9, 10) and "pipeline deployed" in title:
             title = score_promise_for(engagement)  # R04: a milestone that promises a score
         due = min(due, phase.planned_end)
         if due < today and phase.status != PhaseStatus.PLANNED:
@@ -164,9 +164,9 @@ def _milestones(i, engagement, phases, today, owner, vendor):
 
 
 def late_mlops(i: int) -> bool:
-    """R27 in the demo: two engagements in eleven leave MLOps to late in the engagement (in
-    the default demo, the one in handover: the radar's red "MLOps ignored")."""
-    return i % 11 in (4, 8)
+    """R27 in the demo: two engagements in 23 leave MLOps to late in the engagement (in the
+    default demo, the one in handover: the radar's red "MLOps ignored")."""
+    return i % 23 in (4, 8)
 
 
 def _checklist(i, engagement, phases, today, owner, vendor, existing: bool):

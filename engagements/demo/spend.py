@@ -91,8 +91,8 @@ PATTERNS = [
     ((4, ChangeRequestStatus.APPROVED),),
     ((1, ChangeRequestStatus.WITHDRAWN), (5, ChangeRequestStatus.APPROVED)),
 ]
-# How long an undecided request has waited, by engagement (one in seven past 14 days).
-WAITING_DAYS = (3, 9, 5, 11, 20, 6, 8)
+# How long an undecided request has waited, by engagement (one in nine past 14 days).
+WAITING_DAYS = (3, 9, 5, 11, 6, 8, 20, 4, 10)
 VENDOR_PROPOSES = {0, 3, 4}  # these come from the vendor, when a contact is assigned
 
 
@@ -140,7 +140,7 @@ def seed_spend_and_changes(engagements: list[Engagement], members: dict, today: 
                 break
             if status == ChangeRequestStatus.PROPOSED:
                 # Owners decide within days: a request still open was made lately — on one
-                # engagement in seven it has waited past the organisation's 14 days (a risk).
+                # engagement in nine it has waited past the organisation's 14 days (a risk).
                 waited = timedelta(days=WAITING_DAYS[i % len(WAITING_DAYS)])
                 proposed_on = max(proposed_on, today - waited)
             proposed_at = timezone.make_aware(datetime.combine(proposed_on, time(9)))
