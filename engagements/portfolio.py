@@ -3,9 +3,10 @@
 themselves: `portfolio_rows.py`).
 
 Insiders read the health the radar stored on each engagement (`health.refresh_health`), and
-everyone the next gate's due date, the spend to date and the budget approved stored with it,
-so filtering, counting, summing and sorting read plain columns at any portfolio size (rows not
-refreshed yet are refreshed first: `refresh_unassessed`). Vendor contacts
+everyone the next gate's due date, the spend to date, the budget approved, the running phase
+and the KPI trend stored with it, so filtering, counting, summing, sorting and drawing read
+plain columns at any portfolio size (rows not refreshed yet are refreshed first:
+`refresh_unassessed`). Vendor contacts
 get no health column: stored health is an internal field (it weighs the money), and a second,
 money-blind colour computed for them would contradict the one the client steers by; their
 engagement page shows the radar without money, beside its reasons.
@@ -24,20 +25,16 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
 )
 
-from .enums import PHASES, EngagementStatus, PhaseStatus
+from .enums import PHASES, EngagementStatus
 from .health import refresh_health
-from .models import Phase
 from .templatetags.formatting import money as money_text
 
 PAGE_SIZE = 50
@@ -90,14 +87,6 @@ class Filters:
 # --- Queries -------------------------------------------------------------------------------
 
 
-def _active_phase(column: str):
-    return Subquery(
-        Phase.objects.filter(engagement=OuterRef("pk"), status=PhaseStatus.ACTIVE)
-        .order_by("number")
-        .values(column)[:1]
-    )
-
-
 def refresh_unassessed(engagements, today: date) -> int:
     """Store the health and figures of the rows the radar has not refreshed yet (created a
     moment before their refresh ran, or before the figures existed), so the sort, the sums
@@ -116,10 +105,8 @@ def filtered(engagements, filters: Filters, *, insider: bool):
     elif filters.phase == "closed":
         rows = rows.filter(status__in=CLOSED)
     elif filters.phase:
-        running = Phase.objects.filter(
-            engagement=OuterRef("pk"), status=PhaseStatus.ACTIVE, number=int(filters.phase)
-        )
-        rows = rows.filter(Exists(running)).exclude(status__in=CLOSED)
+        # The running phase as the refresh stored it (`health.current_phase_number`).
+        rows = rows.filter(current_phase_number=int(filters.phase)).exclude(status__in=CLOSED)
     if filters.vendor:
         rows = rows.filter(vendor_name=filters.vendor)
     if insider and filters.health:
@@ -136,13 +123,12 @@ def overdue_gate(today: date) -> Q:
 
 def ordered(rows, filters: Filters, today: date, *, insider: bool):
     """Newest first, or by urgency: overdue gates first (the most overdue first), then red,
-    then amber (insiders: the stored health; vendor contacts: stopped engagements take red's
-    place), then the rest, newest first."""
+    then amber (insiders: the stored health), then the rest still running or planned, newest
+    first; stopped and completed engagements last — they need no more steering."""
     newest = ("-created_at", "-id")
     if filters.sort == "newest":
         return rows.order_by(*newest)
-    # A stopped engagement is red whatever the radar last stored (and before it stored any).
-    then = [When(status=EngagementStatus.STOPPED, then=Value(1))]
+    then = [When(status__in=CLOSED, then=Value(4))]
     if insider:
         then += [When(health="red", then=Value(1)), When(health="amber", then=Value(2))]
     urgency = Case(
@@ -157,8 +143,8 @@ def ordered(rows, filters: Filters, today: date, *, insider: bool):
 def page_rows(rows, *, insider: bool):
     """What a row shows, and nothing else: the long text fields stay in the database."""
     fields = ["id", "title", "vendor_name", "status", "start_date", "currency", "created_at"]
-    fields += ["next_gate_due"]
-    rows = rows.annotate(phase_number=_active_phase("number"))
+    # Stored by the refresh (`health.stored_figures`): no per-row subquery, no readings query.
+    fields += ["next_gate_due", "current_phase_number", "kpi_trend"]
     if insider:
         fields += ["health", "health_reason", "risk_titles", "spent_to_date", "budget_approved"]
         fields += ["created_by__first_name", "created_by__last_name", "created_by__email"]

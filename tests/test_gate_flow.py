@@ -292,7 +292,7 @@ def test_a_left_over_end_date_does_not_block_another_outcome(client_for, owner, 
 # --- 13. what people see of gates and urgency ----------------------------------------------
 
 
-def test_the_portfolio_puts_overdue_gates_first(client_for, owner, org):
+def test_the_portfolio_puts_overdue_gates_first_and_closed_engagements_last(client_for, owner, org):
     today = date.today()
     fresh = make_engagement(org, owner, title="Fresh", start_date=today - timedelta(days=7))
     late = make_engagement(org, owner, title="Late", start_date=today - timedelta(weeks=20))
@@ -300,7 +300,7 @@ def test_the_portfolio_puts_overdue_gates_first(client_for, owner, org):
     stopped = make_engagement(org, owner, title="Stopped", start_date=today - timedelta(days=3))
     decide(stopped, 1, Outcome.NO_GO, owner, on=today)
     page = client_for(owner).get(reverse("engagements:portfolio")).content.decode()
-    order = [page.index(f">{e.title}<") for e in (later, late, stopped, fresh)]
+    order = [page.index(f">{e.title}<") for e in (later, late, fresh, stopped)]
     assert order == sorted(order)
     newest = client_for(owner).get(reverse("engagements:portfolio") + "?sort=newest")
     body = newest.content.decode()

@@ -185,9 +185,11 @@ def titles(html: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', html)
 
 
-def test_urgency_puts_overdue_gates_first_then_red_then_amber(client_for, owner, spread):
+def test_urgency_puts_overdue_gates_first_then_red_then_amber_and_closed_last(
+    client_for, owner, spread
+):
     page = client_for(owner).get(URL).content.decode()
-    assert titles(page) == ["Late gate", "Red one", "Done one", "Amber one", "Green one"]
+    assert titles(page) == ["Late gate", "Red one", "Amber one", "Green one", "Done one"]
     newest = client_for(owner).get(URL + "?sort=newest").content.decode()
     assert titles(newest) == ["Done one", "Green one", "Amber one", "Red one", "Late gate"]
 
