@@ -39,6 +39,8 @@ DERIVED_FIELDS = [
     "next_gate_due",
     "spent_to_date",
     "budget_approved",
+    "current_phase_number",
+    "kpi_trend",
 ]
 
 
@@ -156,6 +158,10 @@ class Engagement(TenantModel):
     budget_approved = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True, editable=False
     )
+    # The running phase, and the first technical KPI's recent client-held readings with its
+    # target (the portfolio's sparkline): {"kpi": …, "target": …, "points": [[y, w, v], …]}.
+    current_phase_number = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    kpi_trend = models.JSONField(default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
