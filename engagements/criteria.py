@@ -160,6 +160,19 @@ GUIDE_CRITERIA: dict[int, tuple[GuideCriterion, ...]] = {
             checklist=IP,
             checklist_keys=("data_encryption", "data_deletion"),
         ),
+        # R28: a model drifts; our team inherits the monitoring and the retraining pipeline.
+        GuideCriterion(
+            "drift_retraining_handed_over",
+            "Drift monitoring and the retraining pipeline running, operated by our team",
+            MUST,
+            C.CHECKLIST,
+            checklist=MLOPS,
+            checklist_keys=(
+                "mlops_data_drift",
+                "mlops_concept_drift",
+                "mlops_retraining_pipeline",
+            ),
+        ),
         GuideCriterion(
             "kt_pair_programming",
             "Pair programming in the final weeks",

@@ -38,9 +38,27 @@ def test_a_new_engagement_gets_the_guides_criteria_in_the_audit_trail(engagement
     for number, guide in GUIDE_CRITERIA.items():
         gate = engagement.gates.get(number=number)
         assert list(gate.criteria.values_list("key", flat=True)) == [g.key for g in guide]
-    assert GateCriterion.history.filter(engagement=engagement, history_type="+").count() == 15
+    assert GateCriterion.history.filter(engagement=engagement, history_type="+").count() == 16
     kt = engagement.gates.get(number=3).criteria.get(key="kt_retrained_debugged")
     assert kt.checklist_keys == ["kt_retrained", "kt_debugged_incident"] and kt.is_must
+
+
+def test_r28_drift_monitoring_and_retraining_feed_gate_3(engagement):
+    """R28: the MLOps readiness items for drift and retraining are a gate 3 must-meet."""
+    gate = engagement.gates.get(number=3)
+
+    def drift_result():
+        readiness = readiness_for(gate, TODAY)
+        return next(
+            r for r in readiness.results if r.criterion.key == "drift_retraining_handed_over"
+        )
+
+    assert not drift_result().met and drift_result().criterion.is_must
+    items = engagement.checklist_items.filter(
+        key__in=["mlops_data_drift", "mlops_concept_drift", "mlops_retraining_pipeline"]
+    )
+    items.update(status="done", done_on=TODAY)
+    assert drift_result().met
 
 
 def test_the_data_migration_seeds_gates_without_criteria(org, owner):
@@ -51,10 +69,10 @@ def test_the_data_migration_seeds_gates_without_criteria(org, owner):
     seeded.gate_criteria.filter(key="baseline_model").delete()  # an owner removed one
     migration = importlib.import_module("engagements.migrations.0010_seed_gate_criteria")
     migration.seed(apps, None)
-    assert older.gate_criteria.count() == 15
+    assert older.gate_criteria.count() == 16
     history = GateCriterion.history.filter(engagement=older, history_type="+")
-    assert history.count() == 15 and history.first().history_organisation_id == org.pk
-    assert seeded.gate_criteria.count() == 14  # its gates had criteria: left as they are
+    assert history.count() == 16 and history.first().history_organisation_id == org.pk
+    assert seeded.gate_criteria.count() == 15  # its gates had criteria: left as they are
 
 
 def test_the_migration_froze_the_guides_criteria_as_they_are():

@@ -100,6 +100,15 @@ GUIDE_CRITERIA = {
             ("data_encryption", "data_deletion"),
         ),
         (
+            "drift_retraining_handed_over",
+            "Drift monitoring and the retraining pipeline running, operated by our team",
+            "must",
+            "checklist",
+            1,
+            MLOPS,
+            ("mlops_data_drift", "mlops_concept_drift", "mlops_retraining_pipeline"),
+        ),
+        (
             "kt_pair_programming",
             "Pair programming in the final weeks",
             "should",
