@@ -83,6 +83,11 @@ def check_criterion(
     return check(criterion, facts, settings, today)
 
 
+def days(count: int) -> str:
+    """ "1 day", "30 days": a number of days as a person writes it."""
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
 def _result(criterion, state: str, reason: str, link: str | None) -> CriterionResult:
     return CriterionResult(criterion, state == MET, state, reason, link)
 
@@ -100,10 +105,11 @@ def _evidence(criterion, facts, settings, today) -> CriterionResult:
         return _result(
             criterion,
             STALE,
-            f"Evidence dated {dated:%-d %b %Y} is {age} days old, older than {limit}: refresh it.",
+            f"Evidence dated {dated:%-d %b %Y} is {days(age)} old, older than {days(limit)}: "
+            "refresh it.",
             link,
         )
-    return _result(criterion, MET, f"Evidence dated {dated:%-d %b %Y} ({age} days old).", link)
+    return _result(criterion, MET, f"Evidence dated {dated:%-d %b %Y} ({days(age)} old).", link)
 
 
 HELD_BY = {DataHolder.CLIENT: "the client's hold-out set", DataHolder.VENDOR: "vendor-held data"}
@@ -152,7 +158,7 @@ def _kpi_met(criterion, facts, settings, today) -> CriterionResult:
             results.append(
                 (
                     STALE,
-                    f"{words} meets {target}, but is {age} days old (older than {limit}).",
+                    f"{words} meets {target}, but is {days(age)} old (older than {days(limit)}).",
                     link,
                 )
             )
@@ -214,7 +220,7 @@ def _checklist(criterion, facts, settings, today) -> CriterionResult:
 
 def _change_requests(criterion, facts, settings, today) -> CriterionResult:
     link = url("change_requests", facts.engagement.pk)
-    days = (
+    limit = (
         criterion.threshold
         if criterion.threshold is not None
         else settings.change_request_open_days
@@ -224,13 +230,13 @@ def _change_requests(criterion, facts, settings, today) -> CriterionResult:
         for change in facts.change_requests
         if change.status == ChangeRequestStatus.PROPOSED
     ]
-    late = [(change, age) for change, age in late if age > days]
+    late = [(change, age) for change, age in late if age > limit]
     if not late:
         return _result(
-            criterion, MET, f"No change request has been open longer than {days} days.", link
+            criterion, MET, f"No change request has been open longer than {days(limit)}.", link
         )
-    words = "; ".join(f"“{change.title}” open {age} days" for change, age in late[:3])
-    return _result(criterion, UNMET, f"Undecided beyond {days} days: {words}.", link)
+    words = "; ".join(f"“{change.title}” open {days(age)}" for change, age in late[:3])
+    return _result(criterion, UNMET, f"Undecided beyond {days(limit)}: {words}.", link)
 
 
 def _kpis_defined(criterion, facts, settings, today) -> CriterionResult:

@@ -197,5 +197,6 @@ BOARD_GATE_SUMMARY = register(
         build_context=build_context,
         back_link=back_link,
         outdated_reason=outdated_reason,
+        none_yet="No board PDF yet — an owner or admin can make one.",
     )
 )

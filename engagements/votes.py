@@ -74,6 +74,13 @@ class Tally:
             return "No gatekeepers named" if not self.gatekeepers else "Still open"
         return "The votes approve" if self.passes else "The votes do not approve"
 
+    @property
+    def uncounted(self) -> frozenset[int]:
+        """The voters (user ids) whose vote this round does not count: they were taken off
+        the gatekeepers after voting. Their vote is shown, marked, never tallied."""
+        keepers = {m.user_id for m in self.gatekeepers}
+        return frozenset(v.voter_id for v in self.votes if v.voter_id not in keepers)
+
     def vote_of(self, user) -> GateVote | None:
         user_id = getattr(user, "pk", user)
         return next((v for v in self.votes if v.voter_id == user_id), None)
@@ -84,6 +91,7 @@ class Tally:
 
     def snapshot(self) -> dict:
         """JSON-able, kept with a decision (GateDecision.readiness["votes"]) and printed later."""
+        uncounted = self.uncounted
         return {
             "rule": self.rule,
             "round": self.round,
@@ -95,6 +103,7 @@ class Tally:
                     "choice_label": VoteChoice(v.choice).label,
                     "comment": v.comment,
                     "cast_at": v.cast_at.isoformat() if v.cast_at else None,
+                    "counted": v.voter_id not in uncounted,
                 }
                 for v in self.votes
             ],
@@ -105,6 +114,16 @@ class Tally:
             "passes": self.passes,
             "summary": self.summary,
         }
+
+
+REJECT_NEEDS_COMMENT = "Say why you reject, so the owner can act on it."
+
+
+def comment_error(choice: str, comment: str) -> str | None:
+    """A rejection says why (the owner acts on it); approve and abstain may stay silent."""
+    if choice == VoteChoice.REJECT and not (comment or "").strip():
+        return REJECT_NEEDS_COMMENT
+    return None
 
 
 def tally(
@@ -228,14 +247,17 @@ def _locked_gate(gate: Gate) -> tuple[Engagement, Gate, list, list[GateDecision]
 def cast_vote(
     gate: Gate, *, voter, choice: str, comment: str = "", expected_round: int | None = None
 ) -> GateVote:
-    """Record `voter`'s vote on the gate's current round. Refused (VoteError) when they are
-    not one of its gatekeepers, have already voted this round, or the gate is not open; when
-    `expected_round` (the round the form was shown for) is given and a decision was recorded
-    meanwhile, the vote is not moved into the new round unseen (stale); a round not begun
-    yet is invalid. The gate's row lock orders
+    """Record `voter`'s vote on the gate's current round. Refused (VoteError) when a
+    rejection gives no comment, when they are not one of its gatekeepers, have already voted
+    this round, or the gate is not open; when `expected_round` (the round the form was shown
+    for) is given and a decision was recorded meanwhile, the vote is not moved into the new
+    round unseen (stale); a round not begun yet is invalid. The gate's row lock orders
     simultaneous votes; the unique constraint backs it up."""
     if choice not in VoteChoice.values:
         raise VoteError("Choose approve, reject or abstain.")
+    error = comment_error(choice, comment)
+    if error:
+        raise VoteError(error)
     try:
         with transaction.atomic():
             engagement, locked, phases, decisions = _locked_gate(gate)

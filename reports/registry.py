@@ -38,6 +38,9 @@ class ReportType:
         PDF still shows the subject as it is, else what changed since the job read its data
         ("gate 2 was decided Go … after this version was made"), shown beside the download.
         Called for every panel on a page: read prefetched rows where the page has them.
+    none_yet: optional; what a member who reads reports but may not request this kind sees
+        in the panel while the subject has none ("No board PDF yet — an owner or admin can
+        make one."), instead of an empty space.
     """
 
     kind: str
@@ -50,6 +53,7 @@ class ReportType:
     build_context: Callable[[Any, Any], dict]
     back_link: Callable[[Any], tuple[str, str]]
     outdated_reason: Callable[[Any, Any, Any], str | None] | None = None
+    none_yet: str = ""
 
     def why_outdated(self, subject, job, membership) -> str | None:
         """What makes `job`'s finished PDF of `subject` out of date, or None."""

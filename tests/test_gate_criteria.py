@@ -125,7 +125,7 @@ def test_evidence_31_days_old_is_stale_and_30_days_is_not():
     assert _check(fresh).state == "met"
     result = _check(stale)
     assert (result.met, result.state) == (False, "stale")
-    assert "31 days old, older than 30: refresh it" in result.reason
+    assert "31 days old, older than 30 days: refresh it" in result.reason
 
 
 def test_the_evidence_age_is_the_organisations_setting():

@@ -113,7 +113,7 @@ def test_voting_twice_is_refused_and_says_what_was_voted(gate, board):
 
 
 def test_after_a_hold_the_gatekeepers_vote_again(gate, engagement, owner, board):
-    cast_vote(gate, voter=board, choice=REJECT)
+    cast_vote(gate, voter=board, choice=REJECT, comment="Not yet.")
     decide(engagement, 1, Outcome.HOLD, owner, vote_reason="Holding on the board's doubts.")
     assert current_round(gate) == 1
     fresh = tally_for(gate)
@@ -176,7 +176,7 @@ def test_one_gatekeeper_voting_in_two_tabs_at_once_leaves_one_vote(org, owner):
     def attempt(choice):
         try:
             barrier.wait()
-            cast_vote(gate, voter=board, choice=choice)
+            cast_vote(gate, voter=board, choice=choice, comment="Voted in a race.")
             results.append("ok")
         except VoteError as exc:
             results.append(exc.kind)

@@ -1,6 +1,7 @@
 """The conditions of an engagement's Conditional Go decisions: the list (vendor contacts see
 those of their engagements), and marking one done with a note on how it was met (owners,
-admins, and the condition's own owner)."""
+admins, and the condition's own owner). With htmx the list is swapped in place, so a refused
+post keeps the address of the conditions page."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from accounts.access import get_scoped, member_required
 from handover.htmx import invalid_form_status, render_page
@@ -32,10 +32,10 @@ class ConditionDoneForm(forms.Form):
 @member_required("condition.view")
 def conditions(request, pk):
     engagement = get_scoped(request, Engagement.objects, pk=pk)
-    return _page(request, engagement)
+    return _page(request, engagement, partial="")
 
 
-def _page(request, engagement, *, failed=None, form=None, error: str = "", status: int = 200):
+def _page(request, engagement, *, failed=None, form=None, error="", status=200, partial="list"):
     today = timezone.localdate()
     membership = request.membership
     rows = list(
@@ -60,20 +60,23 @@ def _page(request, engagement, *, failed=None, form=None, error: str = "", statu
             }
         )
     context = {"engagement": engagement, "items": items, "error": error, "today": today}
-    return render_page(request, TEMPLATE, context, status=status)
+    return render_page(request, TEMPLATE, context, partial=partial, status=status)
 
 
-@require_POST
 @member_required("condition.update")
 def condition_done(request, condition_id):
     """Mark a condition done. Answers for the condition posted: if it was marked meanwhile,
-    says by whom and when (409); someone who may not mark it gets 403 with the reason."""
+    says by whom and when (409); someone who may not mark it gets 403 with the reason. htmx
+    gets the list (errors in it, 200); a plain post that fails gets the page (422/409). A GET
+    (a reload of the failed post's address) goes back to the conditions page."""
     condition = get_scoped(
         request,
         GateCondition.objects.select_related("owner"),
         "update",
         pk=condition_id,
     )
+    if request.method != "POST":
+        return redirect("engagements:conditions", pk=condition.engagement_id)
     engagement = get_scoped(request, Engagement.objects, pk=condition.engagement_id)
     refusal = mark_done_refusal(request.membership, condition)
     if refusal:
@@ -89,4 +92,6 @@ def condition_done(request, condition_id):
     except ConditionError as exc:
         return _page(request, engagement, error=str(exc), status=200 if request.htmx else 409)
     messages.success(request, f"Condition “{done.title}” marked done.")
+    if request.htmx:
+        return _page(request, engagement)
     return redirect("engagements:conditions", pk=engagement.pk)

@@ -71,9 +71,10 @@ def _criterion(request, gate, criterion_id) -> GateCriterion:
     )
 
 
-def _items(facts) -> list[tuple[str, str]]:
-    """The checklist items a criterion may name: the guide's, by key, as the lists order them."""
-    return [(item.key, item.title) for item in facts.checklist if item.key]
+def _items(facts) -> list[tuple[str, str, str]]:
+    """The checklist items a criterion may name: the guide's, (list, key, title), as the lists
+    order them."""
+    return [(item.checklist, item.key, item.title) for item in facts.checklist if item.key]
 
 
 def _context(request, gate, *, editing=None, new_form=None, facts=None):
@@ -112,8 +113,10 @@ def _answer(request, gate, *, status=200, **context):
     return render_page(request, TEMPLATE, ctx, partial="body", status=status)
 
 
-def _done(request, gate, text: str):
+def _done(request, gate, text: str, form=None):
     messages.success(request, text)
+    for note in getattr(form, "dropped", ()):
+        messages.info(request, note)
     if not request.htmx:
         return redirect("engagements:gate_criteria", pk=gate.engagement_id, number=gate.number)
     return _answer(request, gate)
@@ -140,7 +143,7 @@ def criterion_add(request, pk, number):
                 return _conflict(request, gate, exc)
             form.add_error(exc.field, str(exc))
         else:
-            return _done(request, gate, f"Criterion “{criterion.title}” added.")
+            return _done(request, gate, f"Criterion “{criterion.title}” added.", form)
     status = invalid_form_status(request)
     return _answer(request, gate, new_form=form, facts=facts, status=status)
 
@@ -170,7 +173,7 @@ def criterion_edit(request, pk, number, criterion_id):
                 return _conflict(request, gate, exc)
             form.add_error(exc.field, str(exc))
         else:
-            return _done(request, gate, f"Criterion “{form.cleaned_data['title']}” saved.")
+            return _done(request, gate, f"Criterion “{form.cleaned_data['title']}” saved.", form)
     return _row_or_page(request, gate, Editing(criterion.pk, "edit", form), facts, data)
 
 

@@ -46,11 +46,18 @@ class VoteForm(forms.Form):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why: what in the evidence convinced you, or what is missing. The owner and "
-        "the board read it beside the decision.",
+        help_text="Why: what in the evidence convinced you, or what is missing (needed for a "
+        "rejection). The owner and the board read it beside the decision.",
     )
     # The round the page showed: a decision recorded meanwhile starts a new one.
     round = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        error = votes.comment_error(cleaned.get("choice", ""), cleaned.get("comment", ""))
+        if error:
+            self.add_error("comment", error)
+        return cleaned
 
 
 class KeeperChoiceField(forms.ModelMultipleChoiceField):

@@ -34,7 +34,9 @@ def latest_reports(context, kind: str, subjects) -> dict[int, ReportJob]:
 @register.inclusion_tag("reports/_panel.html", takes_context=True)
 def report_panel(context, kind: str, subject, jobs=None, label: str = "Request PDF") -> dict:
     """The subject's newest job of `kind` (polling while it renders) and, when the member's
-    role may request this kind and the subject can be reported on now, the request button.
+    role may request this kind and the subject can be reported on now, the request button;
+    for a member who reads reports but may not request one, the type's `none_yet` while
+    there is none.
 
     `jobs` is `latest_reports`'s answer for a list of subjects; without it the panel asks
     the database for this subject alone. A PDF made before the subject changed is marked
@@ -48,10 +50,15 @@ def report_panel(context, kind: str, subject, jobs=None, label: str = "Request P
         jobs = latest_reports(context, kind, [subject])
     may_request = bool(membership and membership.can(report_type.permission))
     job = jobs.get(subject.pk)
+    available = report_type.is_available(subject) is None
+    none_yet = ""
+    if job is None and not may_request and available and membership is not None:
+        none_yet = report_type.none_yet if membership.can("report.view") else ""
     return {
         "job": job,
+        "none_yet": none_yet,
         "outdated": report_type.why_outdated(subject, job, membership),
-        "can_request": may_request and report_type.is_available(subject) is None,
+        "can_request": may_request and available,
         "panel_id": f"report-{kind.replace('_', '-')}-{subject.pk}",
         "request_url": reverse("reports:request", args=[kind, subject.pk]),
         "label": label,
