@@ -87,3 +87,21 @@ def test_the_vote_page_asks_why_on_a_silent_rejection(client_for, gate, board):
     )
     assert done.status_code == 302
     assert GateVote.objects.get().comment == "No hold-out yet."
+
+
+def test_a_decisions_votes_keep_the_not_counted_mark(
+    client_for, gate, engagement, owner, board, procurement
+):
+    """The decision's snapshot prints the removed gatekeeper's vote as not counted too."""
+    from datetime import date
+
+    from engagements.models import Outcome
+
+    from .conftest import decide
+
+    _board_votes_then_is_removed(gate, owner, board, procurement)
+    decide(engagement, gate.number, Outcome.HOLD, owner, on=date.today())
+    page = client_for(owner).get(reverse("engagements:detail", args=[engagement.pk]))
+    decided = page.content.decode().split('class="decisions"')[1]
+    line = decided[decided.index("by board@acme.test") :][:200]
+    assert NOT_COUNTED in line
