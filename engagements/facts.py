@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Sum
 
 from .enums import ConditionStatus, KpiKind
 from .models import (
     ChangeRequest,
     ChecklistItem,
-    DataHolder,
     Engagement,
     Experiment,
     GateCondition,
@@ -37,6 +36,7 @@ from .models import (
     ReportMetric,
     WeeklyReport,
 )
+from .models.weekly import is_hours_only
 from .weekly_overview import missing_weeks, reporting_end
 
 
@@ -174,12 +174,21 @@ def load_facts(
             has_experiments=Exists(Experiment.objects.filter(report=OuterRef("pk"))),
         )
         .order_by("year", "week")
-        .only("id", "engagement_id", "year", "week", "hours", "data_quality_score")
-    )
-    for report in reports:
-        facts[report.engagement_id].reports.append(
-            ReportWeek(report.year, report.week, report.hours_only, report.pk)
+        # Tuples, not instances: a year of reports for each of 1,000 engagements.
+        .values_list(
+            "engagement_id",
+            "year",
+            "week",
+            "hours",
+            "data_quality_score",
+            "has_metrics",
+            "has_experiments",
+            "id",
         )
+    )
+    for engagement_id, year, week, hours, quality, metrics, experiments, pk in reports:
+        hours_only = is_hours_only(hours, quality, metrics, experiments)
+        facts[engagement_id].reports.append(ReportWeek(year, week, hours_only, pk))
 
     for milestone in (
         Milestone.objects.filter(engagement_id__in=ids)
@@ -229,54 +238,3 @@ def facts_for(engagement: Engagement, today: date, *, with_money: bool) -> Facts
 def age_in_days(moment: date | datetime, today: date) -> int:
     day = moment.date() if isinstance(moment, datetime) else moment
     return (today - day).days
-
-
-@dataclass(frozen=True)
-class KpiTrend:
-    """An engagement's first technical KPI and its client-held readings, oldest first."""
-
-    kpi: Kpi
-    readings: list[Reading]
-
-
-def load_kpi_trends(engagement_ids: Iterable[int], since: date) -> dict[int, KpiTrend]:
-    """{engagement id: KpiTrend} for the portfolio's sparklines, in two queries: the first
-    technical KPI of each engagement (by id, as `load_facts` orders them), and the readings of
-    it on the client's data from reports of the ISO week of `since` on. Leaner than
-    `load_facts`, which a page of 50 rows would pay for in checklists and milestones."""
-    ids = list(engagement_ids)
-    firsts: dict[int, Kpi] = {}
-    kpis = Kpi.objects.filter(engagement_id__in=ids, kind=KpiKind.TECHNICAL).order_by("id")
-    for kpi in kpis.only("id", "engagement_id", "name", "target", "higher_is_better"):
-        firsts.setdefault(kpi.engagement_id, kpi)
-    if not firsts:
-        return {}
-    trends = {e: KpiTrend(kpi, []) for e, kpi in firsts.items()}
-    by_name = {(e, kpi.name.strip().casefold()): e for e, kpi in firsts.items()}
-    week = since.isocalendar()
-    rows = (
-        ReportMetric.objects.filter(
-            report__engagement_id__in=list(firsts),
-            report__is_current=True,
-            held_by=DataHolder.CLIENT,
-        )
-        .filter(
-            Q(report__year__gt=week.year) | Q(report__year=week.year, report__week__gte=week.week)
-        )
-        # The KPI's name is matched below, in Python: filtering on it in SQL would make the
-        # database walk every engagement's readings of those names (the metrics' name index)
-        # instead of the page's reports (at 1,000 engagements: 7 ms against 1–3 ms).
-        .order_by("report__year", "report__week")
-        .values_list(
-            "report__engagement_id", "name", "value", "report__year", "report__week", "report_id"
-        )
-    )
-    for engagement_id, name, value, year, week_number, report_id in rows:
-        owner = by_name.get((engagement_id, name.strip().casefold()))
-        if owner is None:
-            continue
-        kpi = firsts[owner]
-        trends[owner].readings.append(
-            Reading(kpi.pk, value, DataHolder.CLIENT, year, week_number, report_id)
-        )
-    return trends

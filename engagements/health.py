@@ -26,6 +26,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from handover.bulk import update_fields
+
 from .facts import Facts, load_facts
 from .milestone_norms import milestones_by_phase
 from .models import Engagement, EngagementStatus, PhaseStatus
@@ -34,6 +36,7 @@ from .models.radar import RiskSettings
 from .money import budget_approved_now
 from .planning import plan_warnings
 from .risks import Risk, risk_radar
+from .sparklines import spark_since, stored_trend
 
 logger = logging.getLogger(__name__)
 
@@ -148,12 +151,14 @@ REASON_LENGTH = Engagement._meta.get_field("health_reason").max_length
 def refresh_health(engagement_ids: Iterable[int], today: date | None = None) -> int:
     """Recompute and store the insiders' health of these engagements (money included), in
     batches of 200: a fixed number of queries per batch. Returns how many were stored. With
-    it, the figures the portfolio sorts and sums by (`stored_figures`): the next gate's due
-    date, the spend to date and the budget approved.
+    it, the figures the portfolio sorts, sums and prints by (`stored_figures`): the next
+    gate's due date, the spend to date, the budget approved, the running phase's number and
+    the KPI trend.
 
-    Written with `bulk_update`, so no history rows and no signals: the stored health is a
-    cache of what the audited data (phases, decisions, reports, invoices…) already says, and
-    an hourly refresh would bury the engagement's real changes in the activity feed."""
+    Written in bulk (`handover.bulk.update_fields`), so no history rows and no signals: the
+    stored health is a cache of what the audited data (phases, decisions, reports,
+    invoices…) already says, and an hourly refresh would bury the engagement's real changes
+    in the activity feed."""
     today = today or timezone.localdate()
     ids = sorted(set(engagement_ids))
     settings_by_org: dict[int, RiskSettings] = {}
@@ -180,7 +185,7 @@ def refresh_health(engagement_ids: Iterable[int], today: date | None = None) -> 
             engagement.risk_titles = [risk.title for risk in health.risks]
             engagement.health_refreshed_at = now
             stored_figures(engagement, facts[engagement.pk])
-        Engagement.objects.bulk_update(engagements, STORED_FIELDS)
+        update_fields(engagements, STORED_FIELDS)
         stored += len(engagements)
     return stored
 
@@ -194,13 +199,23 @@ def next_gate_due(engagement: Engagement) -> date | None:
     return min(running, key=lambda p: p.number).planned_end if running else None
 
 
+def current_phase_number(engagement: Engagement) -> int | None:
+    """The number of the phase running now (the lowest, should two be active), None when
+    none is. Reads prefetched phases."""
+    running = [p.number for p in engagement.phase_list if p.status == PhaseStatus.ACTIVE]
+    return min(running) if running else None
+
+
 def stored_figures(engagement: Engagement, facts: Facts) -> None:
     """Set what the portfolio reads instead of computing per row: `next_gate_due`,
-    `spent_to_date` (invoices) and `budget_approved` (the budget plus approved change
-    requests' money, `money.budget_approved_now`). `facts` loaded with money."""
+    `spent_to_date` (invoices), `budget_approved` (the budget plus approved change
+    requests' money, `money.budget_approved_now`), `current_phase_number` and `kpi_trend`
+    (the sparkline's data, `sparklines.stored_trend`). `facts` loaded with money."""
     engagement.next_gate_due = next_gate_due(engagement)
     engagement.spent_to_date = facts.spent or Decimal(0)
     engagement.budget_approved = budget_approved_now(engagement.budget, facts.change_requests)
+    engagement.current_phase_number = current_phase_number(engagement)
+    engagement.kpi_trend = stored_trend(facts, spark_since(facts.today))
 
 
 def refresh_organisation_health(organisation_id: int, today: date | None = None) -> int:

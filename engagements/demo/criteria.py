@@ -14,10 +14,11 @@ from decimal import Decimal
 from django.utils.text import slugify
 
 from accounts.roles import Role
+from handover.bulk import insert_rows, update_fields
 
 from ..criteria import guide_criteria
 from ..enums import CriterionCheck, KpiKind, PhaseStatus
-from ..models import DataHolder, Engagement, Gate, GateCriterion, Kpi, Phase, ReportMetric
+from ..models import DataHolder, Engagement, Gate, Kpi, Phase, ReportMetric
 from .scenarios import scenario_index
 
 # By the engagement's place in the demo's seven scenarios (see SCENARIOS in __init__.py): a
@@ -49,7 +50,7 @@ def seed_gate_criteria(engagements: list[Engagement], members: dict, today: date
         if engagement.data_readiness is None and value is not None:
             engagement.data_readiness = value
             readiness.append(engagement)
-    Engagement.objects.bulk_update(readiness, ["data_readiness"], batch_size=500)
+    update_fields(readiness, ["data_readiness"])  # handover.bulk: faster than bulk_update
 
     by_pk = {e.pk: e for e in engagements}
     phases = {(p.engagement_id, p.number): p for p in Phase.objects.filter(engagement_id__in=ids)}
@@ -70,7 +71,7 @@ def seed_gate_criteria(engagements: list[Engagement], members: dict, today: date
                 if criterion.evidence_on:
                     criterion.evidence_by = owner
             rows.append(criterion)
-    GateCriterion.objects.bulk_create(rows, batch_size=500)
+    insert_rows(rows)  # handover.bulk: leaves, no ids needed back
     _dip_under_target([e for e in engagements if position[e.pk] == DIP_SCENARIO])
     return len(rows)
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.roles import Role
+from handover.bulk import insert_rows, update_fields
 
 from ..change_requests import SHIFTED_FIELDS, shift_plan
 from ..models import (
@@ -182,15 +183,16 @@ def seed_spend_and_changes(engagements: list[Engagement], members: dict, today: 
                             moved_baselines.add(baseline)
             changes.append(change)
             stamps.append(proposed_at)
-    Invoice.objects.bulk_create(invoices, batch_size=500)
+    insert_rows(invoices)  # handover.bulk: leaves, no ids needed back
     ChangeRequest.objects.bulk_create(changes, batch_size=500)
     # auto_now_add stamps today on insert: put back the days they were proposed.
     for change, stamp in zip(changes, stamps, strict=True):
         change.created_at = stamp
-    ChangeRequest.objects.bulk_update(changes, ["created_at"], batch_size=500)
-    Phase.objects.bulk_update(set(moved), SHIFTED_FIELDS, batch_size=500)
-    Milestone.objects.bulk_update(set(moved_milestones), ["due_date"], batch_size=500)
-    PlanBaseline.objects.bulk_update(moved_baselines, ["phases"], batch_size=500)
+    # One UPDATE per row in one executemany: bulk_update's CASE expressions took seconds here.
+    update_fields(changes, ["created_at"])
+    update_fields(set(moved), SHIFTED_FIELDS)
+    update_fields(set(moved_milestones), ["due_date"])
+    update_fields(moved_baselines, ["phases"])
 
 
 def _shift_baseline(baseline: PlanBaseline, numbers: set[int], weeks: int) -> None:

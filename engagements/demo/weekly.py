@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.roles import Role
+from handover.bulk import insert_rows
 
 from ..models import (
     DataHolder,
@@ -168,5 +169,5 @@ def seed_weekly_reports(engagements: list[Engagement], members: dict, today: dat
     WeeklyReport.objects.bulk_create(reports, batch_size=500)
     for row in (*metrics, *experiments):
         row.report_id = row.report.pk  # bulk_create filled the parents' ids
-    ReportMetric.objects.bulk_create(metrics, batch_size=500)
-    Experiment.objects.bulk_create(experiments, batch_size=500)
+    insert_rows(metrics)  # handover.bulk: leaves, no ids needed back
+    insert_rows(experiments)

@@ -185,9 +185,7 @@ class WeeklyReport(TenantModel):
     def hours_only(self) -> bool:
         """R15: hours logged, and not one data-quality score, metric or experiment — the
         guide's sign of a weak vendor. Reads `with_evidence()`'s annotations when present."""
-        if not self.hours:
-            return False
-        if self.data_quality_score is not None:
+        if not self.hours or self.data_quality_score is not None:
             return False
         has_metrics = getattr(self, "has_metrics", None)
         if has_metrics is None:
@@ -195,7 +193,13 @@ class WeeklyReport(TenantModel):
         has_experiments = getattr(self, "has_experiments", None)
         if has_experiments is None:
             has_experiments = self.experiments.exists()
-        return not (has_metrics or has_experiments)
+        return is_hours_only(self.hours, self.data_quality_score, has_metrics, has_experiments)
+
+
+def is_hours_only(hours, data_quality_score, has_metrics: bool, has_experiments: bool) -> bool:
+    """R15 over plain values (`WeeklyReport.hours_only`; `facts.load_facts` reads them as
+    tuples, thousands at a time)."""
+    return bool(hours) and data_quality_score is None and not (has_metrics or has_experiments)
 
 
 class ReportMetric(TenantModel):

@@ -12,7 +12,6 @@ from accounts.access import member_required
 from handover.htmx import render_page
 
 from ..actions import start_due_engagements
-from ..facts import load_kpi_trends
 from ..forms.portfolio import PortfolioFilterForm
 from ..models import Engagement
 from ..portfolio import (
@@ -25,7 +24,6 @@ from ..portfolio import (
     summarise,
 )
 from ..portfolio_rows import build_rows
-from ..sparklines import spark_since
 
 
 class _CountedPaginator(Paginator):
@@ -45,12 +43,18 @@ def portfolio(request):
     """The portfolio; `?phase=&health=&vendor=&owner=&sort=&page=` (see `PortfolioFilterForm`)."""
     today = timezone.localdate()
     membership = request.membership
-    start_due_engagements(today, request.organisation.pk)
     insider = membership.can("engagement.view_internal")
     visible = Engagement.objects.restrict(membership)
-    refresh_unassessed(visible, today)
-    vendors, owners = filter_choices(visible, insider=insider)
-    form = PortfolioFilterForm(request.GET, vendors=vendors, owners=owners, insider=insider)
+    choices = filter_choices(visible, today, insider=insider)
+    # Housekeeping the choices' query counted (usually nothing to do, so no query more):
+    # engagements due to start, then rows never refreshed.
+    if choices.due_to_start:
+        start_due_engagements(today, request.organisation.pk)
+    if choices.unassessed:
+        refresh_unassessed(visible, today)
+    form = PortfolioFilterForm(
+        request.GET, vendors=choices.vendors, owners=choices.owners, insider=insider
+    )
     filters = form.filters()
     rows = filtered(visible, filters, insider=insider)
     summary = summarise(rows, today, insider=insider)
@@ -61,7 +65,6 @@ def portfolio(request):
     )
     page = paginator.get_page(request.GET.get("page"))
     engagements = list(page.object_list)
-    trends = load_kpi_trends([e.pk for e in engagements], spark_since(today))
     pager = {
         "previous": filters.query(page.previous_page_number()) if page.has_previous() else "",
         "next": filters.query(page.next_page_number()) if page.has_next() else "",
@@ -73,7 +76,7 @@ def portfolio(request):
         "pager": pager,
         "summary": summary,
         "page": page,
-        "rows": build_rows(engagements, trends, today, insider=insider),
+        "rows": build_rows(engagements, today, insider=insider, owners=dict(choices.owners)),
         "insider": insider,
         "today": today,
     }
