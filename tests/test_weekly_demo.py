@@ -15,6 +15,7 @@ from engagements.models import (
     EngagementStatus,
     Kpi,
     KpiKind,
+    ReportMetric,
     WeeklyReport,
 )
 from engagements.weekly_charts import END_LABEL_GAP, metric_trend
@@ -59,6 +60,23 @@ def test_the_demo_seeds_a_year_of_reports_with_flags_and_crossing_trends(org, ow
     values = [p.value for p in client.points]
     assert values[0] < trend.target < values[-1]  # the trend crosses its target
     assert {s.held_by for s in trend.series} == {"client", "vendor"}
+
+
+def test_a_demo_score_never_reads_above_1(org, owner, vendor):
+    """The demo's trend runs past its target; a score near 1 must still stay a score."""
+    members = {Role.OWNER: owner.memberships.get(), Role.VENDOR: vendor.memberships.get()}
+    now = today()
+    engagement = make_engagement(org, owner, start_date=now - timedelta(weeks=70))
+    Kpi.objects.create(
+        engagement=engagement,
+        kind=KpiKind.TECHNICAL,
+        name="Field-level F1",
+        baseline=Decimal("0.80"),
+        target=Decimal("0.95"),
+    )
+    seed_weekly_reports([engagement], members, now)
+    values = ReportMetric.objects.values_list("value", flat=True)
+    assert values and max(values) < 1
 
 
 def test_the_demo_writes_only_weeks_the_app_accepts_sent_in_their_week(org, owner, vendor):

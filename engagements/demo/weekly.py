@@ -58,6 +58,8 @@ def _value(kpi: Kpi, progress: float, rng: random.Random) -> Decimal:
     target = float(kpi.target)
     value = baseline + (target - baseline) * progress * 1.25
     value += (target - baseline) * rng.uniform(-0.08, 0.08)
+    if 0 <= baseline <= 1 and 0 <= target <= 1:  # a score (F1, precision): never above 1
+        value = min(max(value, 0.0), 0.995)
     places = 3 if abs(target) < 10 else 1
     return Decimal(f"{value:.{places}f}")
 
