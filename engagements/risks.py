@@ -116,7 +116,9 @@ def _share_through(phase, today: date) -> float:
 def _no_usable_data(facts: Facts, settings: RiskSettings, today: date) -> Risk | None:
     engagement = facts.engagement
     readiness, minimum = engagement.data_readiness, settings.readiness_min
-    link = _url("edit", engagement.pk)
+    # Gate 1's criteria: every insider may read them (the edit page is owners' only), and the
+    # data-readiness criterion there says what was assessed and where to change it.
+    link = reverse("engagements:gate_criteria", args=[engagement.pk, 1])
     title = "No usable data"
     if readiness is not None:
         if readiness >= minimum:

@@ -80,7 +80,8 @@ def test_low_data_readiness_is_no_usable_data_and_clears_when_assessed_higher(en
     risk = radar(engagement, POC_MIDWAY)["no_usable_data"]
     assert risk.severity == "amber"
     assert "45%" in risk.reason and "60%" in risk.reason
-    assert risk.link == reverse("engagements:edit", args=[engagement.pk])
+    # Gate 1's criteria, which every insider may read (the edit page is owners' only).
+    assert risk.link == reverse("engagements:gate_criteria", args=[engagement.pk, 1])
     assert "no_usable_data" not in radar(engagement, POC_MIDWAY, readiness_min=40)
     engagement.data_readiness = 20  # under half the minimum
     engagement.save()
