@@ -218,11 +218,6 @@ def stored_figures(engagement: Engagement, facts: Facts) -> None:
     engagement.kpi_trend = stored_trend(facts, spark_since(facts.today))
 
 
-def refresh_organisation_health(organisation_id: int, today: date | None = None) -> int:
-    ids = Engagement.objects.filter(organisation_id=organisation_id).values_list("pk", flat=True)
-    return refresh_health(list(ids), today)
-
-
 def refresh_all_health(today: date | None = None) -> int:
     """Every engagement's stored health: what beat runs hourly, since time alone makes gates
     and milestones overdue."""

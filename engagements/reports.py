@@ -74,7 +74,7 @@ def build_context(gate: Gate, membership) -> dict:
         health = replace(health, colour="amber")
     decision = gate.final_decision or gate.latest_decision
     return {
-        **gate_evidence(gate, gate.final_decision, membership, today),
+        **gate_evidence(gate, gate.final_decision, membership, today, facts, settings),
         "baseline": (
             baseline_panel(engagement, facts, with_money=with_money)
             if membership.can("gate.view")
@@ -95,15 +95,21 @@ def build_context(gate: Gate, membership) -> dict:
     }
 
 
-def gate_evidence(gate: Gate, final: GateDecision | None, membership, today) -> dict:
+def gate_evidence(
+    gate: Gate, final: GateDecision | None, membership, today, facts, settings
+) -> dict:
     """The gate's criteria and readiness, and the gatekeepers' votes: as they stood when the
-    gate was decided (the decision's snapshot), else as they stand now. Both as snapshot
-    dicts, so the template reads one shape. The conditions of the gate's decisions too."""
-    from .criteria import readiness_for  # it reads this module's models
+    gate was decided (the decision's snapshot), else as they stand now, from the facts the
+    report already read. Both as snapshot dicts, so the template reads one shape. The
+    conditions of the gate's decisions too."""
+    from .criteria import criteria_by_gate, gate_readiness  # they read this module's models
     from .votes import tally_for
 
     kept = (final.readiness or {}) if final else {}
-    criteria = kept.get("criteria") or readiness_for(gate, today).snapshot()
+    criteria = kept.get("criteria")
+    if not criteria:
+        listed = criteria_by_gate([gate])[gate.pk]
+        criteria = gate_readiness(gate, listed, facts, settings, today).snapshot()
     votes = kept.get("votes") if "votes" in kept else tally_for(gate).snapshot()
     conditions = list(
         GateCondition.objects.restrict(membership)

@@ -3,13 +3,12 @@ decisions are in `gates.py`."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Q
 from django.utils.functional import cached_property
 
 from accounts.models import Membership, Organisation
@@ -55,25 +54,6 @@ class EngagementQuerySet(TenantQuerySet):
             RestrictedPrefetch("phases", membership, Phase.objects.all()),
             RestrictedPrefetch("milestones", membership, milestones),
         ).defer("business_problem")
-
-    def by_urgency(self, today: date):
-        """Overdue gates first, the most overdue first; then stopped engagements (red); then
-        the rest, newest first. `next_due` is the due date of the engagement's next gate."""
-        next_due = Phase.objects.filter(
-            engagement=OuterRef("pk"), status=PhaseStatus.ACTIVE
-        ).values("planned_end")[:1]
-        urgency = Case(
-            When(
-                status__in=[EngagementStatus.ACTIVE, EngagementStatus.ON_HOLD],
-                next_due__lt=today,
-                then=Value(0),
-            ),
-            When(status=EngagementStatus.STOPPED, then=Value(1)),
-            default=Value(2),
-        )
-        return self.annotate(next_due=Subquery(next_due)).order_by(
-            urgency, F("next_due").asc(nulls_last=True), "-created_at", "-id"
-        )
 
     def with_plan(self, membership: Membership):
         """Phases, gates and their decisions, and milestones (with their owners) in four

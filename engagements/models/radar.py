@@ -125,12 +125,9 @@ class RiskSettings(TenantModel):
         """The organisation's settings (an `Organisation` or its id), or the defaults (unsaved)
         when it has none: one query. The one lookup of an organisation's thresholds; batch
         readers (`refresh_health`, reminders) read many organisations' rows at once."""
-        if isinstance(organisation, Organisation):
-            found = cls.objects.filter(organisation=organisation).first()
-            return found or cls.defaults(organisation)
-        return cls.objects.filter(organisation_id=organisation).first() or cls(
-            organisation_id=organisation
-        )
+        organisation_id = getattr(organisation, "pk", organisation)
+        found = cls.objects.filter(organisation_id=organisation_id).first()
+        return found or cls(organisation_id=organisation_id)
 
 
 class ReminderKind(models.TextChoices):
